@@ -1,0 +1,197 @@
+"""Configuration: model sizes, diffusion schedule, training and sampling settings, and the presets.
+
+Everything a run needs is in one Config object that is saved in every checkpoint and exported into the
+browser bundle's manifest, so training, evaluation, export and the app read the same numbers.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 0  # set from the tokenizer
+    max_utterance_len: int = 64
+    max_code_len: int = 64
+    d_model: int = 256  # width of encoder, denoiser and decoder
+    n_heads: int = 4
+    d_ff: int = 1024
+    d_embed: int = 64  # dimension of the diffusion space (the code embedding L)
+    encoder_layers: int = 3
+    denoiser_layers: int = 6
+    decoder_layers: int = 3
+    dropout: float = 0.1
+    self_conditioning: bool = True  # denoiser also reads its previous estimate of x0 (Chen et al. 2022)
+
+
+@dataclass
+class DiffusionConfig:
+    """Noise schedule in log signal-to-noise ratio: x_t = alpha_t x0 + sigma_t eps, alpha^2 = sigmoid(logsnr).
+
+    The code embeddings have unit variance per coordinate (rows normalised to norm sqrt(d_embed)), so the
+    noise scale is matched to the embedding scale by shifting a cosine logSNR schedule down by
+    2 log(shift): with shift = sqrt(d_embed)/2 the middle of the schedule sits where tokens stop being
+    recognisable, and the logSNR range is clipped so that t = T carries (almost) no information and t = 1 all.
+    """
+
+    T: int = 1200
+    logsnr_min: float = -12.0
+    logsnr_max: float = 9.0
+    shift: float = 0.0  # 0 = derive from d_embed: sqrt(d_embed) / 2
+
+
+@dataclass
+class SamplerConfig:
+    steps: int = 50  # K denoising steps out of T (strided, DDIM-style)
+    samples: int = 5  # n samples per request (different noise); top-k comes from these
+    top_k: int = 5
+    clamp: str = "decoder"  # snap x0-hat onto code embeddings before each update: decoder | nearest | none (sample.py)
+
+
+@dataclass
+class TrainConfig:
+    language: str = "cf"
+    preset: str = "tiny"
+    out_dir: str = "runs/cf-tiny"
+    seed: int = 1337
+    batch_size: int = 64
+    lr: float = 5e-4  # the paper's AdamW learning rate, no weight decay
+    weight_decay: float = 0.0
+    warmup_steps: int = 200
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999
+    # Each phase ends at whichever limit comes first: steps or wall-clock seconds (0 = no limit).
+    pretrain_steps: int = 0
+    pretrain_seconds: float = 0.0
+    finetune_steps: int = 1000
+    finetune_seconds: float = 0.0
+    pretrain_uncond_prob: float = 0.5  # pre-training task mix: unconditional generation vs CPD
+    cpd_mask_prob: float = 0.5  # share of identifier/keyword tokens masked in CPD
+    extra_pairs: bool = True  # add the tldr pairs (Bash) to fine-tuning
+    train_subset: int = 0  # fine-tune on the first N training pairs only (tests); 0 = all
+    check_pairs: int = 256  # how many training pairs the end-of-run regeneration check samples
+    log_every: int = 100
+    device: str = "auto"  # auto | cpu | cuda
+    dtype: str = "auto"  # auto (bf16 on CUDA when supported, else fp32) | float32 | bfloat16
+    compile: bool = False  # torch.compile (PyTorch 2 only)
+
+
+@dataclass
+class Config:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def from_dict(d: Dict[str, Any]) -> "Config":
+        return Config(
+            model=ModelConfig(**d["model"]),
+            diffusion=DiffusionConfig(**d["diffusion"]),
+            sampler=SamplerConfig(**d["sampler"]),
+            train=TrainConfig(**d["train"]),
+        )
+
+
+# Presets change sizes only; everything else keeps the defaults above unless overridden on the command line.
+PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
+    # CPU tests: trains in a couple of minutes on two cores.
+    "tiny": {
+        "model": dict(d_model=64, n_heads=2, d_ff=256, d_embed=16, encoder_layers=1, denoiser_layers=2,
+                      decoder_layers=1, dropout=0.0, max_utterance_len=32, max_code_len=32),
+        "train": dict(batch_size=64, warmup_steps=50, ema_decay=0.99),
+        "sampler": dict(steps=20),
+    },
+    # What ships: about 12M parameters, within 16 MiB per language at int8 (see docs/model-format.md).
+    "base": {
+        "model": dict(d_model=256, n_heads=4, d_ff=1024, d_embed=64, encoder_layers=3, denoiser_layers=6,
+                      decoder_layers=3, dropout=0.1, max_utterance_len=64, max_code_len=64),
+        "train": dict(batch_size=256, warmup_steps=500, ema_decay=0.999),
+        "sampler": dict(steps=50),
+    },
+}
+
+
+def make_config(preset: str, overrides: Optional[Dict[str, Any]] = None) -> Config:
+    """The preset's config with `overrides` applied: keys are "section.field" or a unique bare field name."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
+    cfg = Config()
+    for section, values in PRESETS[preset].items():
+        for k, v in values.items():
+            setattr(getattr(cfg, section), k, v)
+    cfg.train.preset = preset
+    for key, value in (overrides or {}).items():
+        section, name = _locate(cfg, key)
+        setattr(getattr(cfg, section), name, _coerce(getattr(getattr(cfg, section), name), value))
+    return cfg
+
+
+def _sections(cfg: Config) -> List[str]:
+    return [f.name for f in dataclasses.fields(cfg)]
+
+
+def _locate(cfg: Config, key: str):
+    key = key.replace("-", "_")
+    if "." in key:
+        section, name = key.split(".", 1)
+        if section in _sections(cfg) and hasattr(getattr(cfg, section), name):
+            return section, name
+        raise ValueError(f"unknown setting {key!r}")
+    owners = [s for s in _sections(cfg) if name_in(getattr(cfg, s), key)]
+    if len(owners) != 1:
+        raise ValueError(f"setting {key!r} is {'ambiguous' if owners else 'unknown'}; write section.{key}")
+    return owners[0], key
+
+
+def name_in(section_obj: Any, name: str) -> bool:
+    return name in {f.name for f in dataclasses.fields(section_obj)}
+
+
+def _coerce(current: Any, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if isinstance(current, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    return value
+
+
+def parse_overrides(items: List[str]) -> Dict[str, str]:
+    """Parse ["--lr=3e-4", "--model.d_model", "128", ...] style leftovers into a dict."""
+    out: Dict[str, str] = {}
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not item.startswith("--"):
+            raise ValueError(f"unexpected argument {item!r}")
+        if "=" in item:
+            k, v = item[2:].split("=", 1)
+            i += 1
+        else:
+            if i + 1 >= len(items):
+                raise ValueError(f"{item} needs a value")
+            k, v = item[2:], items[i + 1]
+            i += 2
+        out[k] = v
+    return out
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
+    parser.epilog = (parser.epilog or "") + (
+        " Any config field can be overridden as --section.field=value or --field=value (see training/config.py)."
+    )

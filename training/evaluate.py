@@ -1,0 +1,104 @@
+"""Run the sampler on a whole test split, write a predictions file and print top-1/3/5 exact match.
+
+    /usr/bin/python3 -m training.evaluate --run runs/cf-tiny --out runs/cf-tiny/test.predictions.jsonl
+    /usr/bin/python3 -m training.evaluate --bundle public/models/cf --steps 50 --samples 5
+
+--run reads a training run's checkpoint; --bundle reads an exported browser bundle (the int8/fp16 weights
+that ship), so the scores of a bundle are the scores of what the app runs. --k-curve 10,25,50 evaluates
+several step counts in one go (the table for choosing the app's default K).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Dict, Optional
+
+import torch
+
+from . import data
+from .checkpoint import load_checkpoint, schedule_for
+from .config import Config
+from .model import CodeFusion
+from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
+from .sample import generate
+from .tokenizer import Tokenizer
+
+
+def evaluate(
+    model: CodeFusion,
+    tok: Tokenizer,
+    cfg: Config,
+    language: str,
+    split: str = "test",
+    steps: Optional[int] = None,
+    samples: Optional[int] = None,
+    seed: int = 0,
+    limit: int = 0,
+    out: Optional[Path] = None,
+    system: str = "codefusion",
+) -> Dict[str, float]:
+    """Exact-match table of the model on a split; writes the predictions file when `out` is given."""
+    steps = steps or cfg.sampler.steps
+    samples = samples or cfg.sampler.samples
+    examples = data.load_benchmark(language, split)
+    if limit:
+        examples = examples[:limit]
+    alpha, sigma = schedule_for(cfg)
+    started = time.time()
+    candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed,
+                          top_k=cfg.sampler.top_k, clamp=cfg.sampler.clamp)
+    seconds = time.time() - started
+    rows = [
+        prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code, candidates=c,
+                       system=system, steps=steps, samples=samples, table=e.table)
+        for e, c in zip(examples, candidates)
+    ]
+    if out is not None:
+        write_predictions(out, rows)
+    scores = exact_match_table(rows)
+    scores.update(steps=steps, samples=samples, seconds=round(seconds, 1))
+    return scores
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="training run directory (ckpt.pt + tokenizer.json)")
+    source.add_argument("--bundle", help="exported browser bundle directory (manifest.json)")
+    parser.add_argument("--split", default="test", choices=["train", "test"])
+    parser.add_argument("--steps", type=int, default=None, help="sampling steps K (default: the config's)")
+    parser.add_argument("--samples", type=int, default=None, help="samples n per request (default: the config's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N items (quick checks)")
+    parser.add_argument("--out", default=None, help="predictions file to write (JSON lines)")
+    parser.add_argument("--scores", default=None, help="also write the scores as JSON here")
+    parser.add_argument("--k-curve", default=None, help="comma-separated step counts to evaluate, e.g. 10,25,50,100,200")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    if args.run:
+        model, cfg, tok = load_checkpoint(Path(args.run), device)
+    else:
+        from .export import load_bundle
+
+        model, cfg, tok = load_bundle(Path(args.bundle), device)
+    language = cfg.train.language
+    system = f"codefusion-{cfg.train.preset}"
+    results = {}
+    for steps in ([int(k) for k in args.k_curve.split(",")] if args.k_curve else [args.steps]):
+        out = Path(args.out) if args.out and not args.k_curve else None
+        scores = evaluate(model, tok, cfg, language, args.split, steps, args.samples, args.seed, args.limit, out, system)
+        results[str(scores["steps"])] = scores
+        print(format_exact_match(f"{system} {language} K={scores['steps']} n={scores['samples']}", scores))
+        print(f"  ({scores['seconds']}s for {scores['n']} requests)", flush=True)
+    if args.scores:
+        Path(args.scores).parent.mkdir(parents=True, exist_ok=True)
+        payload = results if args.k_curve else next(iter(results.values()))
+        Path(args.scores).write_text(json.dumps(payload, indent=1))
+
+
+if __name__ == "__main__":
+    main()

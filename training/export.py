@@ -1,0 +1,202 @@
+"""Export a trained model as a browser bundle, and read a bundle back into PyTorch.
+
+    /usr/bin/python3 -m training.export --run runs/cf-base --out public/models/cf [--eval runs/cf-base/eval.json]
+
+A bundle is a directory: manifest.json, tokenizer.json, weights-NNN.bin shards (each at most 4 MiB) and,
+when given, eval.json. The format is the contract with the tfjs engine: docs/model-format.md.
+Weights: 2-D matrices as int8 with one float32 scale per output row (symmetric, scale = max|row| / 127), the
+diffusion embedding L and the position embeddings as float16, vectors (biases, LayerNorm) as float32.
+load_bundle() dequantises exactly as the engine does (float32 q * scale), so evaluating a bundle scores the
+weights that ship.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import numpy as np
+import torch
+
+from .checkpoint import load_checkpoint, schedule_for
+from .config import Config
+from .model import CodeFusion
+from .tokenizer import MASK_ID, PAD_ID, Tokenizer
+
+FORMAT = "codefusion-bundle"
+FORMAT_VERSION = 1
+SHARD_BYTES = 4 * 1024 * 1024
+ALIGN = 16
+
+# Tensors kept at half precision rather than int8: the diffusion space itself and the position tables.
+FLOAT16_TENSORS = ("code_emb.weight", "encoder.pos_emb", "denoiser.pos_emb", "decoder.pos_emb")
+
+
+def tensor_dtype(name: str, tensor: torch.Tensor, weights: str) -> str:
+    """The stored dtype of a parameter for a given weight precision ("int8", "float16" or "float32")."""
+    if weights == "float32" or tensor.ndim < 2:
+        return "float32"
+    if weights == "float16" or name in FLOAT16_TENSORS:
+        return "float16"
+    return "int8"
+
+
+def quantize_int8(w: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
+    """Symmetric per-output-row int8: q = round(w / scale), scale = max|row| / 127 (1 for an all-zero row)."""
+    w2 = w.detach().float().reshape(w.shape[0], -1)
+    scale = w2.abs().amax(dim=1) / 127.0
+    scale = torch.where(scale > 0, scale, torch.ones_like(scale))
+    q = torch.clamp(torch.round(w2 / scale[:, None]), -127, 127).to(torch.int8)
+    return q.reshape(w.shape).numpy(), scale.numpy().astype(np.float32)
+
+
+def dequantize_int8(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """float32(q) * float32(scale) per row, in float32 arithmetic (what the engine does)."""
+    return (q.reshape(q.shape[0], -1).astype(np.float32) * scale[:, None].astype(np.float32)).reshape(q.shape)
+
+
+class ShardWriter:
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.shards: List[bytearray] = [bytearray()]
+
+    def add(self, payload: bytes) -> Tuple[int, int]:
+        """Place bytes (aligned) in the current shard, opening a new one when it would pass SHARD_BYTES."""
+        if len(payload) > SHARD_BYTES:
+            raise ValueError(f"a tensor of {len(payload)} bytes does not fit in one {SHARD_BYTES}-byte shard")
+        shard = self.shards[-1]
+        offset = -(-len(shard) // ALIGN) * ALIGN
+        if offset + len(payload) > SHARD_BYTES:
+            self.shards.append(bytearray())
+            shard, offset = self.shards[-1], 0
+        shard.extend(b"\0" * (offset - len(shard)))
+        shard.extend(payload)
+        return len(self.shards) - 1, offset
+
+    def write(self) -> List[dict]:
+        table = []
+        for i, shard in enumerate(self.shards):
+            name = f"weights-{i:03d}.bin"
+            (self.out_dir / name).write_bytes(bytes(shard))
+            table.append({"file": name, "byteLength": len(shard), "sha256": hashlib.sha256(shard).hexdigest()})
+        return table
+
+
+def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str = "int8",
+                  eval_file: Path | None = None) -> dict:
+    """Write the bundle for `model` into out_dir (replacing old shards) and return the manifest."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("weights-*.bin"):
+        old.unlink()
+    writer = ShardWriter(out_dir)
+    tensors = []
+    for name, value in model.state_dict().items():
+        dtype = tensor_dtype(name, value, weights)
+        entry = {"name": name, "shape": list(value.shape), "dtype": dtype}
+        if dtype == "int8":
+            q, scale = quantize_int8(value)
+            entry["shard"], entry["offset"] = writer.add(q.tobytes())
+            entry["byteLength"] = q.nbytes
+            shard, offset = writer.add(scale.tobytes())
+            entry["quantization"] = {"scheme": "int8-symmetric-per-row", "axis": 0, "scaleShard": shard,
+                                     "scaleOffset": offset, "scaleLength": int(scale.shape[0])}
+        else:
+            array = value.detach().cpu().numpy().astype(np.float16 if dtype == "float16" else np.float32)
+            entry["shard"], entry["offset"] = writer.add(array.tobytes())
+            entry["byteLength"] = array.nbytes
+        tensors.append(entry)
+    shards = writer.write()
+    shutil.copyfile(tokenizer_file, out_dir / "tokenizer.json")
+    alpha, sigma = schedule_for(cfg)
+    manifest = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "language": cfg.train.language,
+        "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters()},
+        "diffusion": {**dataclasses.asdict(cfg.diffusion), "alpha": alpha.tolist(), "sigma": sigma.tolist()},
+        "sampler": dataclasses.asdict(cfg.sampler),
+        "training": dataclasses.asdict(cfg.train),
+        "tokenizer": {"file": "tokenizer.json", "padId": PAD_ID, "maskId": MASK_ID, "vocabSize": cfg.model.vocab_size},
+        "weights": weights,
+        "tensors": tensors,
+        "shards": shards,
+        "totalBytes": sum(s["byteLength"] for s in shards),
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    if eval_file is not None:
+        manifest = attach_eval(out_dir, eval_file)
+    return manifest
+
+
+def attach_eval(bundle_dir: Path, eval_file: Path) -> dict:
+    """Put an evaluation report into a bundle as eval.json and name it in the manifest."""
+    bundle_dir = Path(bundle_dir)
+    if Path(eval_file).resolve() != (bundle_dir / "eval.json").resolve():
+        shutil.copyfile(eval_file, bundle_dir / "eval.json")
+    manifest = json.loads((bundle_dir / "manifest.json").read_text())
+    manifest["eval"] = "eval.json"
+    (bundle_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def read_bundle_state(bundle_dir: Path) -> Tuple[dict, Dict[str, torch.Tensor]]:
+    """The manifest and the dequantised float32 state dict; every shard's SHA-256 is verified."""
+    bundle_dir = Path(bundle_dir)
+    manifest = json.loads((bundle_dir / "manifest.json").read_text())
+    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
+        raise ValueError(f"{bundle_dir}: not a {FORMAT} version {FORMAT_VERSION} bundle")
+    shards = []
+    for shard in manifest["shards"]:
+        payload = (bundle_dir / shard["file"]).read_bytes()
+        if hashlib.sha256(payload).hexdigest() != shard["sha256"]:
+            raise ValueError(f"{bundle_dir / shard['file']}: SHA-256 does not match the manifest")
+        shards.append(payload)
+    state = {}
+    for t in manifest["tensors"]:
+        raw = shards[t["shard"]][t["offset"]: t["offset"] + t["byteLength"]]
+        if t["dtype"] == "int8":
+            qz = t["quantization"]
+            scale_bytes = shards[qz["scaleShard"]][qz["scaleOffset"]: qz["scaleOffset"] + 4 * qz["scaleLength"]]
+            array = dequantize_int8(np.frombuffer(raw, np.int8).reshape(t["shape"]), np.frombuffer(scale_bytes, np.float32))
+        else:
+            array = np.frombuffer(raw, np.float16 if t["dtype"] == "float16" else np.float32).astype(np.float32).reshape(t["shape"])
+        state[t["name"]] = torch.from_numpy(array.copy())
+    return manifest, state
+
+
+def load_bundle(bundle_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Config, Tokenizer]:
+    manifest, state = read_bundle_state(bundle_dir)
+    model_fields = {f.name for f in dataclasses.fields(Config().model)}
+    cfg = Config.from_dict({
+        "model": {k: v for k, v in manifest["model"].items() if k in model_fields},
+        "diffusion": {k: v for k, v in manifest["diffusion"].items() if k not in ("alpha", "sigma")},
+        "sampler": manifest["sampler"],
+        "train": manifest["training"],
+    })
+    model = CodeFusion(cfg.model, cfg.diffusion.T)
+    model.load_state_dict(state)
+    model.to(device).eval()
+    return model, cfg, Tokenizer.from_file(Path(bundle_dir) / manifest["tokenizer"]["file"])
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--run", required=True, help="training run directory (ckpt.pt + tokenizer.json)")
+    parser.add_argument("--out", required=True, help="bundle directory, e.g. public/models/cf")
+    parser.add_argument("--weights", default="int8", choices=["int8", "float16", "float32"])
+    parser.add_argument("--eval", default=None, help="evaluation report to ship beside the model (eval.json)")
+    args = parser.parse_args(argv)
+    model, cfg, _ = load_checkpoint(Path(args.run))
+    manifest = export_bundle(model, cfg, Path(args.run) / "tokenizer.json", Path(args.out), args.weights,
+                             Path(args.eval) if args.eval else None)
+    print(f"wrote {args.out}: {manifest['model']['parameters'] / 1e6:.2f}M parameters, "
+          f"{manifest['totalBytes'] / 2**20:.2f} MiB in {len(manifest['shards'])} shards ({args.weights})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Golden test vectors for the browser engine: a small model with fixed weights, fixed inputs and fixed noise,
+and what PyTorch computes from them.
+
+    /usr/bin/python3 -m training.golden            # writes testdata/golden/ (bundle + golden.json)
+
+The bundle is exported in the shipping format (int8 matrices, float16 embeddings) and read back with
+load_bundle, so the reference numbers are computed from exactly the weights the engine dequantises.
+golden.json holds, as little-endian float32/int32 arrays in base64:
+  utterance ids and mask; encoder output; one denoiser call (x_t, t, x0_prev -> x0_hat); the decoder on that
+  x0_hat (z and logits); a complete K-step sampling run from fixed noise x_T for n samples: the argmax ids after
+  every step, the final ids, confidences, decoded codes and the ranked candidates.
+The weights are drawn at a larger scale than training's initialisation so that argmax decisions are far from
+ties (min_logit_margin records the smallest top-1/top-2 gap; a backend must reproduce every argmax).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+from pathlib import Path
+from typing import Tuple
+
+import numpy as np
+import torch
+
+from .checkpoint import schedule_for, tokenizer_path
+from .config import Config, make_config
+from .diffusion import strided_timesteps
+from .export import export_bundle, load_bundle
+from .model import CodeFusion
+from .sample import rank_candidates, sample, token_confidence
+from .tensors import decode_code, encode_utterances
+from .tokenizer import BYTE_OFFSET, Tokenizer
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_DIR = ROOT / "testdata" / "golden"
+UTTERANCE = "Format cells that are greater than 25 and less than 50"
+STEPS = 6
+SAMPLES = 2
+DENOISER_T = 600
+
+
+def array(x) -> dict:
+    a = np.ascontiguousarray(x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x))
+    dtype = "int32" if a.dtype.kind in "iub" else "float32"
+    a = a.astype(np.int32 if dtype == "int32" else np.float32)
+    return {"shape": list(a.shape), "dtype": dtype, "data": base64.b64encode(a.astype("<" + a.dtype.str[1:]).tobytes()).decode()}
+
+
+def golden_model(tok: Tokenizer, seed: int) -> Tuple[CodeFusion, Config]:
+    cfg = make_config("tiny", {"model.max_utterance_len": 16, "model.max_code_len": 12, "sampler.steps": STEPS,
+                               "sampler.samples": SAMPLES})
+    cfg.train.language = "cf"
+    cfg.train.out_dir = "testdata/golden"
+    cfg.model.vocab_size = tok.vocab_size
+    torch.manual_seed(seed)
+    model = CodeFusion(cfg.model, cfg.diffusion.T)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "pos_emb" in name:
+                p.normal_(0.0, 1.0)  # positions must matter, or every position decodes to the same token
+            elif p.ndim >= 2:
+                p.normal_(0.0, 0.25)
+            elif "ln" in name and name.endswith("weight"):
+                p.normal_(1.0, 0.1)
+            else:
+                p.normal_(0.0, 0.05)
+        # Keep random text readable: single bytes that are not printable ASCII on their own (control bytes,
+        # UTF-8 fragments) are pushed down, so the decoded codes are valid text to compare across languages.
+        for b in list(range(0, 32)) + list(range(127, 256)):
+            model.head_bias[BYTE_OFFSET + b] = -8.0
+    return model.eval(), cfg
+
+
+def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = 2) -> dict:
+    tok = Tokenizer.from_file(tokenizer_path("cf"))
+    model, cfg = golden_model(tok, seed)
+    export_bundle(model, cfg, tokenizer_path("cf"), out_dir)
+    model, cfg, tok = load_bundle(out_dir)  # reference numbers from the dequantised weights
+    alpha, sigma = schedule_for(cfg)
+    mc = cfg.model
+    gen = torch.Generator().manual_seed(seed)
+
+    with torch.no_grad():
+        utt_ids, utt_mask = encode_utterances(tok, [UTTERANCE], mc.max_utterance_len)
+        encoder_out = model.encoder(utt_ids, utt_mask)
+        den_kv, dec_kv = model.memory(utt_ids, utt_mask)
+        x_t = torch.randn((1, mc.max_code_len, mc.d_embed), generator=gen)
+        x0_prev = torch.randn((1, mc.max_code_len, mc.d_embed), generator=gen)
+        t = torch.tensor([DENOISER_T])
+        x0_hat = model.denoiser(x_t, t, x0_prev, den_kv, utt_mask)
+        z, logits = model.decode_logits(x0_hat, dec_kv, utt_mask)
+
+        noise = torch.randn((SAMPLES, mc.max_code_len, mc.d_embed), generator=gen)
+        ids_b, mask_b = utt_ids.repeat(SAMPLES, 1), utt_mask.repeat(SAMPLES, 1)
+        step_ids, margins = [], []
+        out = sample(model, alpha, sigma, ids_b, mask_b, STEPS, noise,
+                     on_step=lambda k, t_step, ids, conf: step_ids.append(ids.clone()))
+        final_logits = model.decode_logits(out.x0, model.memory(ids_b, mask_b)[1], mask_b)[1]
+        for lg in (logits, final_logits):
+            top2 = lg.topk(2, dim=-1).values
+            margins.append((top2[..., 0] - top2[..., 1]).min().item())
+        codes = [decode_code(tok, row) for row in out.ids.tolist()]
+        ranked = rank_candidates(codes, out.confidence.tolist(), top_k=5)
+        _, one_conf = token_confidence(final_logits)
+
+    golden = {
+        "description": __doc__.strip().splitlines()[0],
+        "bundle": "manifest.json",
+        "utterance": UTTERANCE,
+        "utterance_ids": array(utt_ids[0]),
+        "utterance_mask": array(utt_mask[0].int()),
+        "encoder_output": array(encoder_out[0]),
+        "denoiser": {"t": DENOISER_T, "x_t": array(x_t[0]), "x0_prev": array(x0_prev[0]), "x0_hat": array(x0_hat[0])},
+        "decoder": {"z": array(z[0]), "logits": array(logits[0])},
+        "sampling": {
+            "steps": STEPS,
+            "samples": SAMPLES,
+            "clamp": cfg.sampler.clamp,
+            "timesteps": [list(p) for p in strided_timesteps(cfg.diffusion.T, STEPS)],
+            "noise": array(noise),
+            "step_ids": array(torch.stack(step_ids)),
+            "final_ids": array(out.ids),
+            "confidence": array(out.confidence),
+            "codes": codes,
+            "candidates": ranked,
+        },
+        "min_logit_margin": min(margins),
+        "tolerance": {"relative": 1e-4, "note": "max |a-b| / max(|b|) per tensor, float32 cpu backend"},
+    }
+    assert torch.allclose(one_conf, out.confidence)
+    (Path(out_dir) / "golden.json").write_text(json.dumps(golden, indent=1) + "\n")
+    return golden
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default=str(GOLDEN_DIR))
+    args = parser.parse_args(argv)
+    golden = write_golden(Path(args.out))
+    print(f"wrote {args.out}: codes {golden['sampling']['codes']}, min logit margin {golden['min_logit_margin']:.4f}")
+
+
+if __name__ == "__main__":
+    main()

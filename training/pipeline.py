@@ -1,0 +1,97 @@
+"""One language end to end: train, export the browser bundle, evaluate the bundle on the test split.
+
+    python3 -m training.pipeline --language cf --preset base --bundle public/models/cf --run runs/cf-base \
+        --pretrain_seconds 110 --finetune_seconds 250 [--k-curve 10,25,50,100,200] [--deadline 500]
+
+The scores are those of the exported weights (int8), i.e. of what the app runs; they go into eval.json inside
+the bundle. --deadline (seconds since start) skips the optional K curve when too little time is left, so a
+time-boxed GPU run still brings back a complete bundle.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from . import data
+from .baseline import predict as baseline_predictions
+from .checkpoint import load_checkpoint
+from .config import add_config_arguments, make_config, parse_overrides
+from .evaluate import evaluate
+from .export import attach_eval, export_bundle, load_bundle
+from .predictions import exact_match_table, format_exact_match
+from .train import train
+
+
+def main(argv=None) -> None:
+    started = time.time()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--language", required=True, choices=data.LANGUAGES)
+    parser.add_argument("--run", required=True, help="training run directory")
+    parser.add_argument("--bundle", required=True, help="where the browser bundle goes, e.g. public/models/cf")
+    parser.add_argument("--weights", default="int8", choices=["int8", "float16", "float32"])
+    parser.add_argument("--k-curve", default="", help="also evaluate these step counts (comma-separated)")
+    parser.add_argument("--deadline", type=float, default=0, help="seconds after start by which to be done (0 = none)")
+    parser.add_argument("--eval-limit", type=int, default=0, help="evaluate only the first N test items (rehearsals)")
+    add_config_arguments(parser)
+    args, rest = parser.parse_known_args(argv)
+    cfg = make_config(args.preset, parse_overrides(rest))
+    cfg.train.language = args.language
+    cfg.train.out_dir = args.run
+    run_dir, bundle_dir = Path(args.run), Path(args.bundle)
+
+    summary = train(cfg)
+    model_device = "cuda" if torch.cuda.is_available() and cfg.train.device != "cpu" else "cpu"
+    model, cfg, tok = load_checkpoint(run_dir)
+    export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
+    bundled, cfg, tok = load_bundle(bundle_dir, model_device)
+
+    system = f"codefusion-{cfg.train.preset}"
+    scores = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
+                      out=run_dir / "test.predictions.jsonl", system=system)
+    print(format_exact_match(f"{system} {args.language} K={scores['steps']} n={scores['samples']}", scores), flush=True)
+    base_rows = baseline_predictions(args.language)
+    if args.eval_limit:
+        base_rows = base_rows[: args.eval_limit]
+    baseline = exact_match_table(base_rows)
+    print(format_exact_match(f"retrieval-tfidf {args.language}", baseline), flush=True)
+
+    k_curve = {}
+    for k in [int(x) for x in args.k_curve.split(",") if x]:
+        elapsed = time.time() - started
+        # a K-step run costs about K / default-K times the evaluation just done
+        estimate = scores["seconds"] * k / scores["steps"]
+        if args.deadline and elapsed + estimate > args.deadline:
+            print(f"K curve: skipping K={k} (about {estimate:.0f}s, {args.deadline - elapsed:.0f}s left)", flush=True)
+            continue
+        k_curve[str(k)] = evaluate(bundled, tok, cfg, args.language, "test", steps=k, limit=args.eval_limit, system=system)
+        print(format_exact_match(f"{system} {args.language} K={k}", k_curve[str(k)]), flush=True)
+
+    report = {
+        "language": args.language,
+        "system": system,
+        "split": "test",
+        "metric": "exact match, whitespace-normalised, percent (docs/predictions-format.md)",
+        "exact_match": scores,
+        "baseline": {"system": "retrieval-tfidf", "exact_match": baseline},
+        "k_curve": k_curve,
+        "weights": args.weights,
+        "parameters": summary["parameters"] if summary else None,
+        "bundle_bytes": json.loads((bundle_dir / "manifest.json").read_text())["totalBytes"],
+        "device": summary["device"] if summary else None,
+        "train_seconds": summary["train_seconds"] if summary else None,
+        "phases": summary["phases"] if summary else None,
+        "training_pairs_check": summary["training_pairs_check"] if summary else None,
+        "wall_seconds": round(time.time() - started, 1),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (run_dir / "eval.json").write_text(json.dumps(report, indent=1) + "\n")
+    attach_eval(bundle_dir, run_dir / "eval.json")
+    print(f"{args.language}: bundle {bundle_dir} with eval.json, {report['wall_seconds']}s in all", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The sampler: K strided DDIM steps from noise to code, n samples per request, ranked and deduplicated top-k.
+
+At every step the denoiser estimates x0 from x_t, and that estimate gives the next x_s. Clamping (config
+sampler.clamp) snaps the estimate onto code embeddings before the update: "decoder" (the default) runs D + H
+on it and takes the embeddings of the argmax tokens, "nearest" takes the nearest embedding (Diffusion-LM),
+"none" keeps it. Without clamping the small errors of each estimate accumulate along the DDIM trajectory:
+a tiny model that decodes its training pairs perfectly in one step from any t regenerated 17% of them in 20
+steps unclamped and 97% with decoder clamping. The denoiser's self-conditioning input stays the raw estimate,
+as in training. The decoder + head turn the last estimate into tokens; with `on_step` they
+also decode each intermediate estimate, which is what the app shows while the code condenses out of noise.
+
+Ranking: samples whose code is equal after whitespace normalisation form one candidate. A sample's
+confidence is the mean log-probability of its argmax tokens up to and including the first pad; a candidate's
+score is the sum of exp(confidence) over its samples divided by n, so agreement between samples and their
+confidence both count (a score in (0, 1]). Ties keep the order of first appearance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence
+
+import torch
+
+from .diffusion import ddim_step, strided_timesteps
+from .model import CodeFusion
+from .predictions import normalize_whitespace
+from .tensors import code_length, decode_code, encode_utterances
+from .tokenizer import PAD_ID, Tokenizer
+
+
+@dataclass
+class SampleOutput:
+    ids: torch.Tensor  # [B, Lc] argmax tokens of the final estimate
+    confidence: torch.Tensor  # [B] mean log-probability of those tokens up to the first pad
+    x0: torch.Tensor  # [B, Lc, d_embed] final estimate
+
+
+CLAMP_MODES = ("decoder", "nearest", "none")
+StepCallback = Callable[[int, int, torch.Tensor, torch.Tensor], None]  # (step index, t, ids, confidence)
+
+
+def token_confidence(logits: torch.Tensor) -> torch.Tensor:
+    """Argmax ids [B, L] and mean log-prob [B] over the positions up to and including the first pad."""
+    logp = logits.float().log_softmax(-1)
+    best, ids = logp.max(-1)
+    is_pad = ids == PAD_ID
+    L = ids.shape[1]
+    first_pad = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(ids[:, 0], L - 1))
+    keep = torch.arange(L, device=ids.device)[None, :] <= first_pad[:, None]
+    return ids, (best * keep).sum(1) / keep.sum(1)
+
+
+def nearest_embedding(x: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """Ids of the code embeddings nearest (Euclidean) to each vector of x [B, L, d]."""
+    dist = (x.float().pow(2).sum(-1, keepdim=True) - 2 * x.float() @ table.float().t() + table.float().pow(2).sum(-1))
+    return dist.argmin(-1)
+
+
+@torch.no_grad()
+def sample(
+    model: CodeFusion,
+    alpha: torch.Tensor,
+    sigma: torch.Tensor,
+    utt_ids: torch.Tensor,
+    utt_mask: torch.Tensor,
+    steps: int,
+    noise: torch.Tensor,
+    clamp: str = "decoder",
+    on_step: Optional[StepCallback] = None,
+    decode_every: int = 1,
+) -> SampleOutput:
+    """Run the K-step sampler for a batch (one row per sample; repeat a request n times for n samples).
+
+    noise: x_T, [B, Lc, d_embed]; the only randomness of the (deterministic DDIM) sampler.
+    alpha, sigma: the schedule table (length T+1), on the CPU: the update reads them as Python floats.
+    """
+    T = alpha.shape[0] - 1
+    den_kv, dec_kv = model.memory(utt_ids, utt_mask)
+    if clamp not in CLAMP_MODES:
+        raise ValueError(f"clamp must be one of {CLAMP_MODES}, got {clamp!r}")
+    table = model.embedding_table()
+    x = noise
+    x0_hat = torch.zeros_like(noise)
+    B = noise.shape[0]
+    pairs = strided_timesteps(T, steps)
+    for k, (t, s) in enumerate(pairs):
+        t_batch = torch.full((B,), t, dtype=torch.long, device=noise.device)
+        x0_hat = model.denoiser(x, t_batch, x0_hat, den_kv, utt_mask)
+        if k == len(pairs) - 1:
+            break  # s = 0: this estimate is the result, decoded below
+        show = on_step is not None and k % decode_every == 0
+        if clamp == "decoder" or show:
+            ids, conf = token_confidence(model.decode_logits(x0_hat, dec_kv, utt_mask)[1])
+            if show:
+                on_step(k, t, ids, conf)
+        if clamp == "decoder":
+            x0_target = table[ids]
+        elif clamp == "nearest":
+            x0_target = table[nearest_embedding(x0_hat, table)]
+        else:
+            x0_target = x0_hat
+        x = ddim_step(x, x0_target, float(alpha[t]), float(sigma[t]), float(alpha[s]), float(sigma[s]))
+    ids, conf = token_confidence(model.decode_logits(x0_hat, dec_kv, utt_mask)[1])
+    if on_step is not None:
+        on_step(len(pairs) - 1, pairs[-1][0], ids, conf)
+    return SampleOutput(ids=ids, confidence=conf, x0=x0_hat)
+
+
+def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: int) -> List[Dict[str, float]]:
+    """Deduplicate samples (whitespace-normalised) and rank them; see the module docstring for the score."""
+    n = len(codes)
+    groups: Dict[str, Dict] = {}
+    for code, conf in zip(codes, confidences):
+        key = normalize_whitespace(code)
+        group = groups.setdefault(key, {"code": code, "score": 0.0, "best": float("-inf")})
+        group["score"] += float(torch.tensor(conf).exp()) / n
+        if conf > group["best"]:
+            group["best"], group["code"] = conf, code
+    ranked = sorted(groups.values(), key=lambda g: -g["score"])  # sorted() is stable: ties keep first appearance
+    return [{"code": g["code"], "score": round(g["score"], 6)} for g in ranked[:top_k]]
+
+
+def generate(
+    model: CodeFusion,
+    tok: Tokenizer,
+    alpha: torch.Tensor,
+    sigma: torch.Tensor,
+    utterances: Sequence[str],
+    steps: int,
+    samples: int,
+    seed: int,
+    top_k: int = 5,
+    clamp: str = "decoder",
+    batch_size: int = 512,
+) -> List[List[Dict[str, float]]]:
+    """Top-k candidates for each utterance: n = `samples` samples each, from noise seeded by `seed`."""
+    cfg = model.cfg
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    utt_ids, utt_mask = encode_utterances(tok, utterances, cfg.max_utterance_len)
+    results: List[List[Dict[str, float]]] = []
+    per_batch = max(1, batch_size // samples)
+    for start in range(0, len(utterances), per_batch):
+        stop = min(start + per_batch, len(utterances))
+        ids = utt_ids[start:stop].repeat_interleave(samples, 0).to(device)
+        mask = utt_mask[start:stop].repeat_interleave(samples, 0).to(device)
+        noise = torch.randn((ids.shape[0], cfg.max_code_len, cfg.d_embed), generator=generator).to(device)
+        out = sample(model, alpha, sigma, ids, mask, steps, noise, clamp=clamp)
+        rows = out.ids.cpu().tolist()
+        conf = out.confidence.cpu().tolist()
+        for j in range(stop - start):
+            chunk = slice(j * samples, (j + 1) * samples)
+            codes = [decode_code(tok, r) for r in rows[chunk]]
+            results.append(rank_candidates(codes, conf[chunk], top_k))
+    return results
+
+
+__all__ = ["sample", "generate", "rank_candidates", "token_confidence", "SampleOutput", "code_length"]

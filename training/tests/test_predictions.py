@@ -1,0 +1,28 @@
+from training.predictions import exact_match_at_k, exact_match_table, normalize_whitespace, prediction_row, read_predictions, write_predictions
+
+
+def test_normalize_whitespace_collapses_runs_and_strips():
+    assert normalize_whitespace("  ls   -la\t/tmp \n") == "ls -la /tmp"
+    assert normalize_whitespace("a\n\nb") == "a b"
+
+
+def test_exact_match_respects_k_and_whitespace():
+    cands = ["ls -l", "ls  -la", "pwd"]
+    assert not exact_match_at_k("ls -la", cands, 1)
+    assert exact_match_at_k("ls -la", cands, 2)
+    assert exact_match_at_k(" ls -la ", cands, 3)
+    assert not exact_match_at_k("ls -la /", cands, 3)  # one token more is not a match
+    assert not exact_match_at_k("LS -la", cands, 3)  # case matters
+
+
+def test_exact_match_table_on_hand_made_rows(tmp_path):
+    rows = [
+        prediction_row(language="bash", index=0, id=0, utterance="u", gold="a", candidates=[{"code": "a", "score": 1}], system="s", steps=None, samples=None),
+        prediction_row(language="bash", index=1, id=1, utterance="u", gold="b", candidates=[{"code": "x", "score": 1}, {"code": "y", "score": 0.5}, {"code": "b", "score": 0.1}], system="s", steps=None, samples=None),
+        prediction_row(language="bash", index=2, id=2, utterance="u", gold="c", candidates=[], system="s", steps=None, samples=None),
+        prediction_row(language="bash", index=3, id=3, utterance="u", gold="d", candidates=[{"code": c, "score": 0} for c in "vwxyd"], system="s", steps=None, samples=None),
+    ]
+    assert exact_match_table(rows) == {"top1": 25.0, "top3": 50.0, "top5": 75.0, "n": 4}
+    path = tmp_path / "p.jsonl"
+    write_predictions(path, rows)
+    assert read_predictions(path) == rows

@@ -1,0 +1,284 @@
+"""Train a CodeFusion model for one language: pre-training on unlabelled snippets, then fine-tuning on pairs.
+
+    /usr/bin/python3 -m training.train --language cf --preset tiny --out runs/cf-tiny --finetune_steps 1500
+    torchrun --nproc_per_node 2 -m training.train --language bash --preset base --out runs/bash ...
+
+Each phase runs until its step or wall-clock limit (config: pretrain_steps/_seconds, finetune_steps/_seconds).
+The learning rate warms up, then follows a cosine over the phase's progress (the larger of the step and time
+fractions), so a time-limited run on a fast or slow GPU still completes its schedule. At the end rank 0 saves
+ckpt.pt (EMA weights) and checks that the sampler regenerates training pairs (printed as exact match).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import math
+import os
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+import torch.distributed as dist
+
+from . import data
+from .checkpoint import save_checkpoint, schedule_for, tokenizer_path
+from .config import Config, add_config_arguments, make_config, parse_overrides
+from .model import CodeFusion
+from .predictions import exact_match_table
+from .sample import generate
+from .tensors import cpd_inputs, encode_codes, identifier_token_table, pair_tensors
+from .tokenizer import Tokenizer
+
+T_BUCKETS = 10
+LOSS_TERMS = ("denoise", "decode", "ce")
+
+
+def bucket_means(sums: torch.Tensor) -> Dict[str, list]:
+    """Mean of each loss term per bucket of t from [4, T_BUCKETS] sums (the last row counts items)."""
+    means = (sums[:3] / sums[3].clamp(min=1)).cpu().tolist()
+    counts = sums[3].cpu().tolist()
+    return {key: [round(v, 4) if c > 0 else None for v, c in zip(means[i], counts)] for i, key in enumerate(LOSS_TERMS)}
+
+
+class Trainer:
+    def __init__(self, cfg: Config, tok: Tokenizer, device: torch.device, rank: int = 0, world: int = 1):
+        self.cfg, self.tok, self.device, self.rank, self.world = cfg, tok, device, rank, world
+        tc = cfg.train
+        torch.manual_seed(tc.seed)  # same initial weights on every rank
+        self.raw_model = CodeFusion(cfg.model, cfg.diffusion.T).to(device)
+        self.ema = copy.deepcopy(self.raw_model).eval()
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        self.model: torch.nn.Module = self.raw_model
+        if world > 1:
+            self.model = torch.nn.parallel.DistributedDataParallel(
+                self.raw_model, device_ids=[device.index] if device.type == "cuda" else None
+            )
+        if tc.compile and hasattr(torch, "compile"):
+            self.model = torch.compile(self.model)
+        self.opt = torch.optim.AdamW(self.raw_model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay, betas=(0.9, 0.98))
+        alpha, sigma = schedule_for(cfg)
+        self.alpha, self.sigma = alpha.to(device), sigma.to(device)
+        self.generator = torch.Generator().manual_seed(tc.seed + 1000 + rank)  # different batches per rank
+        self.autocast = self._autocast_context()
+        self.ema_updates = 0
+        self.log: Dict[str, List[dict]] = {}
+
+    def _autocast_context(self):
+        want = self.cfg.train.dtype
+        if self.device.type == "cuda" and want in ("auto", "bfloat16") and torch.cuda.is_bf16_supported():
+            return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+        if want == "bfloat16" and self.device.type == "cpu":
+            return lambda: torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext
+
+    def lr_at(self, step: int, progress: float) -> float:
+        tc = self.cfg.train
+        warm = min(1.0, (step + 1) / max(1, tc.warmup_steps))
+        return tc.lr * warm * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress))))
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        self.ema_updates += 1
+        decay = min(self.cfg.train.ema_decay, (1 + self.ema_updates) / (10 + self.ema_updates))
+        for e, p in zip(self.ema.parameters(), self.raw_model.parameters()):
+            e.mul_(decay).add_(p.detach(), alpha=1 - decay)
+        for e, b in zip(self.ema.buffers(), self.raw_model.buffers()):
+            e.copy_(b)
+
+    def run_phase(self, name: str, batch_fn, max_steps: int, max_seconds: float) -> None:
+        """Train until max_steps or max_seconds (whichever first; 0 = unlimited, both 0 = skip the phase)."""
+        if max_steps <= 0 and max_seconds <= 0:
+            return
+        tc = self.cfg.train
+        self.model.train()
+        start = time.time()
+        # Loss per tenth of the time range, summed on the device over each logging window (no sync per step).
+        sums = torch.zeros(4, T_BUCKETS, device=self.device)
+        per_t: Dict[str, list] = {}
+        step = 0
+        records: List[dict] = []
+        while True:
+            elapsed = time.time() - start
+            progress = max(step / max_steps if max_steps else 0.0, elapsed / max_seconds if max_seconds else 0.0)
+            if self._should_stop(progress >= 1.0):
+                break
+            for group in self.opt.param_groups:
+                group["lr"] = self.lr_at(step, progress)
+            utt_ids, utt_mask, code_ids, uncond = [x.to(self.device, non_blocking=True) if x is not None else None for x in batch_fn()]
+            B = code_ids.shape[0]
+            t = torch.randint(1, self.cfg.diffusion.T + 1, (B,), generator=self.generator).to(self.device)
+            use_sc = bool(torch.rand((), generator=self.generator) < 0.5)
+            with self.autocast():
+                out = self.model(utt_ids, utt_mask, code_ids, t, self.alpha[t], self.sigma[t], uncond, use_sc)
+            loss = out["loss"].mean()
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if tc.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(self.raw_model.parameters(), tc.grad_clip)
+            self.opt.step()
+            self.update_ema()
+            step += 1
+            bucket = (t - 1) * T_BUCKETS // self.cfg.diffusion.T
+            for i, key in enumerate(LOSS_TERMS):
+                sums[i].index_add_(0, bucket, out[key].detach().float())
+            sums[3].index_add_(0, bucket, torch.ones(B, device=self.device))
+            if step % tc.log_every == 0 or step == 1:
+                per_t = bucket_means(sums)
+                sums.zero_()
+                record = {
+                    "step": step,
+                    "seconds": round(time.time() - start, 1),
+                    "lr": self.opt.param_groups[0]["lr"],
+                    **{k: round(out[k].detach().float().mean().item(), 4) for k in ("loss",) + LOSS_TERMS},
+                    "ce_per_t": per_t["ce"],
+                }
+                records.append(record)
+                if self.rank == 0:
+                    print(f"[{name}] " + " ".join(f"{k} {v}" for k, v in record.items()), flush=True)
+        if sums[3].sum() > 0:
+            per_t = bucket_means(sums)
+        self.log[name] = {"steps": step, "seconds": round(time.time() - start, 1), "records": records, "loss_per_t_bucket": per_t}
+        if self.rank == 0:
+            print(f"[{name}] done: {step} steps in {time.time() - start:.0f}s; last window's CE per tenth of t "
+                  f"(low noise -> high): {per_t.get('ce')}", flush=True)
+
+    def _should_stop(self, local: bool) -> bool:
+        """All ranks stop together: rank 0's clock decides."""
+        if self.world == 1:
+            return local
+        flag = torch.tensor([1.0 if local else 0.0], device=self.device)
+        dist.broadcast(flag, src=0)
+        return bool(flag.item())
+
+
+def pretraining_batches(cfg: Config, tok: Tokenizer, snippets: List[str], generator: torch.Generator):
+    """Unconditional generation or CPD, drawn per item; returns a function giving one batch."""
+    tc, mc = cfg.train, cfg.model
+    codes, _ = encode_codes(tok, snippets, mc.max_code_len)
+    if len(codes) == 0:
+        raise ValueError("no pre-training snippet fits in max_code_len")
+    table = identifier_token_table(tok)
+    print(f"pre-training on {len(codes)} snippets ({len(snippets) - len(codes)} longer than {mc.max_code_len} tokens dropped)")
+
+    def batch():
+        idx = torch.randint(0, len(codes), (tc.batch_size,), generator=generator)
+        code = codes[idx]
+        utt_ids, utt_mask = cpd_inputs(code, table, tc.cpd_mask_prob, mc.max_utterance_len, generator)
+        uncond = torch.rand(tc.batch_size, generator=generator) < tc.pretrain_uncond_prob
+        return utt_ids, utt_mask, code, uncond
+
+    return batch
+
+
+def finetuning_pairs(cfg: Config) -> List[data.Example]:
+    pairs = data.load_benchmark(cfg.train.language, "train")
+    if cfg.train.train_subset:
+        pairs = pairs[: cfg.train.train_subset]
+    elif cfg.train.extra_pairs:
+        pairs = pairs + data.load_extra_pairs(cfg.train.language)
+    return pairs
+
+
+def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], generator: torch.Generator):
+    tc, mc = cfg.train, cfg.model
+    tensors = pair_tensors(tok, [p.utterance for p in pairs], [p.code for p in pairs], mc.max_utterance_len, mc.max_code_len)
+    print(f"fine-tuning on {len(tensors.kept)} pairs ({len(pairs) - len(tensors.kept)} with code longer than {mc.max_code_len} tokens dropped)")
+
+    def batch():
+        idx = torch.randint(0, len(tensors.kept), (tc.batch_size,), generator=generator)
+        return tensors.utt_ids[idx], tensors.utt_mask[idx], tensors.code_ids[idx], None
+
+    return batch
+
+
+def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int) -> Dict[str, float]:
+    """Exact match of the sampler on training pairs: a model that cannot regenerate what it was trained on has
+    a sampling or schedule bug (see ../shared/docs/codefusion.md)."""
+    chosen = pairs[:: max(1, len(pairs) // count)][:count]
+    alpha, sigma = schedule_for(cfg)
+    sc = cfg.sampler
+    cands = generate(model, tok, alpha, sigma, [p.utterance for p in chosen], sc.steps, sc.samples, seed=0, top_k=sc.top_k, clamp=sc.clamp)
+    rows = [{"gold": p.code, "candidates": c} for p, c in zip(chosen, cands)]
+    return exact_match_table(rows)
+
+
+def setup_distributed(device_name: str):
+    """(rank, world, device) from torchrun's environment, or a single process."""
+    want_cuda = device_name == "cuda" or (device_name == "auto" and torch.cuda.is_available())
+    if "RANK" in os.environ and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        dist.init_process_group(backend="nccl" if want_cuda else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        device = torch.device("cuda", local) if want_cuda else torch.device("cpu")
+        if want_cuda:
+            torch.cuda.set_device(device)
+        return rank, world, device
+    return 0, 1, torch.device("cuda" if want_cuda else "cpu")
+
+
+def train(cfg: Config) -> Optional[Dict]:
+    """Train per cfg; rank 0 returns the run summary (also written to <out_dir>/train_log.json)."""
+    tc = cfg.train
+    rank, world, device = setup_distributed(tc.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    tok_file = tokenizer_path(tc.language)
+    tok = Tokenizer.from_file(tok_file)
+    cfg.model.vocab_size = tok.vocab_size
+    started = time.time()
+    trainer = Trainer(cfg, tok, device, rank, world)
+    if rank == 0:
+        print(f"{tc.language}/{tc.preset}: {trainer.raw_model.num_parameters() / 1e6:.2f}M parameters on {device} (world {world})", flush=True)
+
+    pairs = finetuning_pairs(cfg)
+    if tc.pretrain_steps > 0 or tc.pretrain_seconds > 0:
+        snippets = data.load_pretraining(tc.language)
+        trainer.run_phase("pretrain", pretraining_batches(cfg, tok, snippets, trainer.generator), tc.pretrain_steps, tc.pretrain_seconds)
+    trainer.run_phase("finetune", finetuning_batches(cfg, tok, pairs, trainer.generator), tc.finetune_steps, tc.finetune_seconds)
+
+    summary = None
+    if rank == 0:
+        train_seconds = time.time() - started
+        run_dir = Path(tc.out_dir)
+        save_checkpoint(run_dir, trainer.ema, cfg, tok_file, {"log": trainer.log})
+        check = training_pairs_check(trainer.ema, tok, cfg, pairs, tc.check_pairs) if tc.check_pairs else None
+        if check:
+            print(f"training-pairs check: sampler exact match on {check['n']} training pairs: "
+                  f"top-1 {check['top1']:.1f}%, top-5 {check['top5']:.1f}% (K={cfg.sampler.steps}, n={cfg.sampler.samples})", flush=True)
+        summary = {
+            "language": tc.language,
+            "preset": tc.preset,
+            "parameters": trainer.raw_model.num_parameters(),
+            "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+            "world_size": world,
+            "train_seconds": round(train_seconds, 1),
+            "phases": {k: {kk: vv for kk, vv in v.items() if kk != "records"} for k, v in trainer.log.items()},
+            "training_pairs_check": check,
+            "config": cfg.to_dict(),
+        }
+        (run_dir / "train_log.json").write_text(json.dumps({**summary, "log": trainer.log}, indent=1))
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return summary
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--language", required=True, choices=data.LANGUAGES)
+    parser.add_argument("--out", default=None, help="run directory (default runs/<language>-<preset>)")
+    add_config_arguments(parser)
+    args, rest = parser.parse_known_args(argv)
+    cfg = make_config(args.preset, parse_overrides(rest))
+    cfg.train.language = args.language
+    cfg.train.out_dir = args.out or f"runs/{args.language}-{args.preset}"
+    train(cfg)
+
+
+if __name__ == "__main__":
+    main()
