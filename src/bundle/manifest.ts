@@ -1,0 +1,133 @@
+// The browser bundle contract (docs/model-format.md), as TypeScript types, with the checks every loader makes
+// before it trusts a bundle: the format and version, the tensor table's bounds, each shard's SHA-256.
+
+export const BUNDLE_FORMAT = "codefusion-bundle";
+export const BUNDLE_VERSION = 1;
+
+export type LanguageId = "bash" | "python" | "cf";
+export type StoredDType = "int8" | "float16" | "float32";
+export type ClampMode = "decoder" | "nearest" | "none";
+
+export interface ModelConfig {
+  vocab_size: number;
+  max_utterance_len: number;
+  max_code_len: number;
+  d_model: number;
+  n_heads: number;
+  d_ff: number;
+  d_embed: number;
+  encoder_layers: number;
+  denoiser_layers: number;
+  decoder_layers: number;
+  dropout: number;
+  self_conditioning: boolean;
+  parameters: number;
+}
+
+export interface DiffusionSchedule {
+  T: number;
+  logsnr_min: number;
+  logsnr_max: number;
+  shift: number;
+  /** alpha_t for t = 0..T: use this table, never recompute the schedule. */
+  alpha: number[];
+  sigma: number[];
+}
+
+export interface SamplerDefaults {
+  steps: number;
+  samples: number;
+  top_k: number;
+  clamp: ClampMode;
+}
+
+export interface Int8Quantization {
+  scheme: "int8-symmetric-per-row";
+  axis: 0;
+  scaleShard: number;
+  scaleOffset: number;
+  scaleLength: number;
+}
+
+export interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: StoredDType;
+  shard: number;
+  offset: number;
+  byteLength: number;
+  quantization?: Int8Quantization;
+}
+
+export interface ShardEntry {
+  file: string;
+  byteLength: number;
+  sha256: string;
+}
+
+export interface BundleManifest {
+  format: typeof BUNDLE_FORMAT;
+  version: typeof BUNDLE_VERSION;
+  language: LanguageId;
+  model: ModelConfig;
+  diffusion: DiffusionSchedule;
+  sampler: SamplerDefaults;
+  training: Record<string, unknown>;
+  tokenizer: { file: string; padId: number; maskId: number; vocabSize: number };
+  weights: StoredDType;
+  tensors: TensorEntry[];
+  shards: ShardEntry[];
+  totalBytes: number;
+  eval?: string;
+}
+
+const BYTES_PER_ELEMENT: Record<StoredDType, number> = { int8: 1, float16: 2, float32: 4 };
+
+/** Parse and check a manifest; the error says what is wrong, so the app can show it. */
+export function parseManifest(json: unknown): BundleManifest {
+  if (typeof json !== "object" || json === null) throw new Error("manifest.json is not a JSON object");
+  const manifest = json as BundleManifest;
+  if (manifest.format !== BUNDLE_FORMAT) {
+    throw new Error(`manifest.json: format ${JSON.stringify(manifest.format)} is not ${BUNDLE_FORMAT}`);
+  }
+  if (manifest.version !== BUNDLE_VERSION) {
+    throw new Error(`manifest.json: version ${String(manifest.version)} is not supported (expected ${BUNDLE_VERSION})`);
+  }
+  const T = manifest.diffusion?.T;
+  if (!Number.isInteger(T) || manifest.diffusion.alpha.length !== T + 1 || manifest.diffusion.sigma.length !== T + 1) {
+    throw new Error("manifest.json: the diffusion tables must have T + 1 entries");
+  }
+  for (const tensor of manifest.tensors) {
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    const shard = manifest.shards[tensor.shard];
+    if (!shard) throw new Error(`manifest.json: tensor ${tensor.name} names shard ${tensor.shard}, which does not exist`);
+    if (elements * BYTES_PER_ELEMENT[tensor.dtype] !== tensor.byteLength) {
+      throw new Error(`manifest.json: tensor ${tensor.name} has ${tensor.byteLength} bytes for shape ${tensor.shape.join("×")}`);
+    }
+    if (tensor.offset + tensor.byteLength > shard.byteLength) {
+      throw new Error(`manifest.json: tensor ${tensor.name} runs past the end of ${shard.file}`);
+    }
+    if (tensor.dtype === "int8" && tensor.quantization?.scaleLength !== tensor.shape[0]) {
+      throw new Error(`manifest.json: int8 tensor ${tensor.name} needs one scale per row`);
+    }
+  }
+  return manifest;
+}
+
+/** Lowercase hex SHA-256 of bytes, with Web Crypto (browser and Node alike). */
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const digest = await crypto.subtle.digest("SHA-256", view as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Throws an error naming the shard when its bytes are not the ones the manifest describes. */
+export async function verifyShard(shard: ShardEntry, bytes: ArrayBuffer | Uint8Array): Promise<void> {
+  const length = bytes.byteLength;
+  if (length !== shard.byteLength) {
+    throw new Error(`weight shard ${shard.file}: ${length} bytes, expected ${shard.byteLength}`);
+  }
+  if ((await sha256Hex(bytes)) !== shard.sha256) {
+    throw new Error(`weight shard ${shard.file} is corrupt: its SHA-256 does not match the manifest`);
+  }
+}
