@@ -1,6 +1,11 @@
-"""A training run's directory: ckpt.pt (config + EMA weights) and tokenizer.json beside it."""
+"""A training run's directory: ckpt.pt (config + EMA weights) and tokenizer.json beside it.
+
+ckpt.pt holds only tensors and strings (the config and any extra record as JSON text), so it loads with
+torch.load(weights_only=True) on PyTorch 1.13 (whose safe unpickler refuses floats) and 2.x alike.
+"""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Tuple
@@ -12,12 +17,6 @@ from .diffusion import alpha_sigma_table
 from .model import CodeFusion
 from .tokenizer import Tokenizer
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def tokenizer_path(language: str) -> Path:
-    """The committed tokenizer of a language (training/tokenizers/<language>.json)."""
-    return ROOT / "training" / "tokenizers" / f"{language}.json"
 
 
 def save_checkpoint(run_dir: Path, model: CodeFusion, cfg: Config, tokenizer_file: Path, extra: dict) -> Path:
@@ -26,14 +25,14 @@ def save_checkpoint(run_dir: Path, model: CodeFusion, cfg: Config, tokenizer_fil
     if Path(tokenizer_file).resolve() != (run_dir / "tokenizer.json").resolve():
         shutil.copyfile(tokenizer_file, run_dir / "tokenizer.json")
     path = run_dir / "ckpt.pt"
-    torch.save({"config": cfg.to_dict(), "model": model.state_dict(), **extra}, path)
+    torch.save({"config": json.dumps(cfg.to_dict()), "model": model.state_dict(), "extra": json.dumps(extra)}, path)
     return path
 
 
 def load_checkpoint(run_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Config, Tokenizer]:
     run_dir = Path(run_dir)
-    state = torch.load(run_dir / "ckpt.pt", map_location="cpu")
-    cfg = Config.from_dict(state["config"])
+    state = torch.load(run_dir / "ckpt.pt", map_location="cpu", weights_only=True)
+    cfg = Config.from_dict(json.loads(state["config"]))
     model = CodeFusion(cfg.model, cfg.diffusion.T)
     model.load_state_dict(state["model"])
     model.to(device).eval()

@@ -2,7 +2,8 @@
 # Train, evaluate and export the three shipped models on one GPU in at most 9 minutes, side by side.
 #
 #   OUT=/path/to/results bash training/gpu_run.sh            # on the GPU machine (the device tool sets $OUT)
-#   OUT=/tmp/rehearsal PRESET=tiny DEVICE=cpu PRETRAIN=10 FINETUNE=20 EVAL_LIMIT=20 bash training/gpu_run.sh
+#   OUT=/tmp/rehearsal PYTHON=/usr/bin/python3 PRESET=tiny DEVICE=cpu PRETRAIN=10 FINETUNE=30 EVAL_LIMIT=20 \
+#     MODELS_DIR=/tmp/rehearsal/models RUNS_DIR=/tmp/rehearsal/runs bash training/gpu_run.sh   # CPU rehearsal
 #
 # Writes into $OUT at most 5 files, each under 16 MiB: bundle-<language>.tar.gz (public/models/<language>/ with
 # manifest, tokenizer, int8 shards and eval.json) for bash, python and cf, and reports.tar.gz (test
@@ -23,29 +24,31 @@ EVAL_LIMIT=${EVAL_LIMIT:-0}
 K_CURVE_LANGUAGE=${K_CURVE_LANGUAGE:-cf}
 K_CURVE=${K_CURVE:-10,25,50,100,200}
 LANGUAGES=${LANGUAGES:-bash python cf}
+MODELS_DIR=${MODELS_DIR:-public/models}  # where the bundles go (a rehearsal points this elsewhere)
+RUNS_DIR=${RUNS_DIR:-runs/gpu}
 
-mkdir -p "$OUT" runs/gpu
+mkdir -p "$OUT" "$RUNS_DIR"
 started=$(date +%s)
-{ nvidia-smi 2>/dev/null || echo "no nvidia-smi"; "$PYTHON" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"; } > runs/gpu/machine.txt 2>&1
+{ nvidia-smi 2>/dev/null || echo "no nvidia-smi"; "$PYTHON" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"; } > "$RUNS_DIR/machine.txt" 2>&1
 
 for language in $LANGUAGES; do
   extra=()
   if [ "$language" = "$K_CURVE_LANGUAGE" ]; then extra+=(--k-curve "$K_CURVE"); fi
   timeout --signal=TERM "$HARD_LIMIT" "$PYTHON" -u -m training.pipeline --language "$language" --preset "$PRESET" \
-    --run "runs/gpu/$language" --bundle "public/models/$language" --deadline "$DEADLINE" --eval-limit "$EVAL_LIMIT" \
+    --run "$RUNS_DIR/$language" --bundle "$MODELS_DIR/$language" --deadline "$DEADLINE" --eval-limit "$EVAL_LIMIT" \
     --device "$DEVICE" --pretrain_seconds "$PRETRAIN" --pretrain_steps 0 --finetune_seconds "$FINETUNE" --finetune_steps 0 \
-    "${extra[@]}" > "runs/gpu/$language.log" 2>&1 &
+    "${extra[@]}" > "$RUNS_DIR/$language.log" 2>&1 &
 done
 status=0
 for job in $(jobs -p); do wait "$job" || status=1; done
 
 for language in $LANGUAGES; do
-  tail -n 30 "runs/gpu/$language.log"
-  if [ -f "public/models/$language/manifest.json" ]; then
-    tar czf "$OUT/bundle-$language.tar.gz" "public/models/$language"
+  tail -n 30 "$RUNS_DIR/$language.log"
+  if [ -f "$MODELS_DIR/$language/manifest.json" ]; then
+    tar czf "$OUT/bundle-$language.tar.gz" "$MODELS_DIR/$language"
   fi
 done
-tar czf "$OUT/reports.tar.gz" --exclude='*.pt' runs/gpu
+tar czf "$OUT/reports.tar.gz" --exclude='*.pt' "$RUNS_DIR"
 ls -la "$OUT"
 echo "gpu_run: $(( $(date +%s) - started ))s in all, exit $status"
 exit $status

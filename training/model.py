@@ -120,18 +120,27 @@ def timestep_features(t: torch.Tensor, T: int, dim: int) -> torch.Tensor:
 
 
 class Encoder(nn.Module):
-    """E: a transformer over the utterance. For unconditional pre-training its input vectors are Gaussian noise."""
+    """E: a transformer over the utterance. For unconditional pre-training its input vectors are Gaussian noise.
+
+    With cfg.shared_input_embedding, each input token also enters through the code embedding L (projected to
+    d_model by `from_code`): utterance and code tokens then share one space, so copying a token from the
+    request into the code (a number, a file name, a string) is one learnt linear path that works for every
+    token, including tokens never seen in a training code.
+    """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.d_model)
+        self.from_code = nn.Linear(cfg.d_embed, cfg.d_model, bias=False) if cfg.shared_input_embedding else None
         self.pos_emb = nn.Parameter(torch.zeros(cfg.max_utterance_len, cfg.d_model))
         self.layers = nn.ModuleList(Block(cfg, cross=False) for _ in range(cfg.encoder_layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor, uncond: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, ids, mask, code_table: torch.Tensor, uncond: Optional[torch.Tensor] = None) -> torch.Tensor:
         h = self.tok_emb(ids)
+        if self.from_code is not None:
+            h = h + self.from_code(code_table[ids])
         if uncond is not None:
             noise = torch.randn_like(h) * self.tok_emb.weight.detach().std()
             h = torch.where(uncond[:, None, None], noise, h)
@@ -218,7 +227,7 @@ class CodeFusion(nn.Module):
 
     def memory(self, utt_ids, utt_mask, uncond=None) -> Tuple[List[KV], List[KV]]:
         """Encode the utterance once and project it to every cross-attention layer's keys and values."""
-        mem = self.encoder(utt_ids, utt_mask, uncond)
+        mem = self.encoder(utt_ids, utt_mask, self.embedding_table(), uncond)
         den = [layer.cross_attn.project_memory(mem) for layer in self.denoiser.layers]
         dec = [layer.cross_attn.project_memory(mem) for layer in self.decoder.layers]
         return den, dec

@@ -155,4 +155,67 @@ def generate(
     return results
 
 
-__all__ = ["sample", "generate", "rank_candidates", "token_confidence", "SampleOutput", "code_length"]
+def denoising_trace(
+    model: CodeFusion,
+    tok: Tokenizer,
+    alpha: torch.Tensor,
+    sigma: torch.Tensor,
+    utterance: str,
+    steps: int,
+    samples: int,
+    seed: int,
+    clamp: str = "decoder",
+    decode_every: int = 1,
+) -> List[Dict]:
+    """The decoded code of every sample at every (decode_every-th) step, as the app shows it:
+    [{"step": k, "t": t, "codes": [code of sample 1, ...]}, ...], the last entry being the final result."""
+    cfg = model.cfg
+    device = next(model.parameters()).device
+    utt_ids, utt_mask = encode_utterances(tok, [utterance], cfg.max_utterance_len)
+    noise = torch.randn((samples, cfg.max_code_len, cfg.d_embed), generator=torch.Generator().manual_seed(seed))
+    trace: List[Dict] = []
+
+    def record(k: int, t: int, ids: torch.Tensor, conf: torch.Tensor) -> None:
+        trace.append({"step": k, "t": t, "codes": [decode_code(tok, row) for row in ids.cpu().tolist()]})
+
+    sample(model, alpha, sigma, utt_ids.repeat(samples, 1).to(device), utt_mask.repeat(samples, 1).to(device),
+           steps, noise.to(device), clamp=clamp, on_step=record, decode_every=decode_every)
+    return trace
+
+
+def main(argv=None) -> None:
+    """Watch a model turn one request into code: python3 -m training.sample --run runs/cf-tiny "Color cells above 5"."""
+    import argparse
+    from pathlib import Path
+
+    from .checkpoint import load_checkpoint, schedule_for
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("utterance")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="training run directory")
+    source.add_argument("--bundle", help="exported bundle directory")
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--samples", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--every", type=int, default=1, help="show every m-th step")
+    args = parser.parse_args(argv)
+    if args.run:
+        model, cfg, tok = load_checkpoint(Path(args.run))
+    else:
+        from .export import load_bundle
+
+        model, cfg, tok = load_bundle(Path(args.bundle))
+    alpha, sigma = schedule_for(cfg)
+    steps, samples = args.steps or cfg.sampler.steps, args.samples or cfg.sampler.samples
+    trace = denoising_trace(model, tok, alpha, sigma, args.utterance, steps, samples, args.seed,
+                            cfg.sampler.clamp, args.every)
+    for entry in trace:
+        print(f"step {entry['step'] + 1:>4}/{steps} t={entry['t']:>4}  " + "  |  ".join(repr(c) for c in entry["codes"]))
+    last = trace[-1]
+    confidences = [0.0] * len(last["codes"])  # the ranking below only needs the votes here
+    print("top-k:", [c["code"] for c in rank_candidates(last["codes"], confidences, cfg.sampler.top_k)])
+
+
+if __name__ == "__main__":
+    main()

@@ -24,13 +24,13 @@ import torch
 import torch.distributed as dist
 
 from . import data
-from .checkpoint import save_checkpoint, schedule_for, tokenizer_path
+from .checkpoint import save_checkpoint, schedule_for
 from .config import Config, add_config_arguments, make_config, parse_overrides
 from .model import CodeFusion
 from .predictions import exact_match_table
 from .sample import generate
 from .tensors import cpd_inputs, encode_codes, identifier_token_table, pair_tensors
-from .tokenizer import Tokenizer
+from .tokenizer import Tokenizer, tokenizer_path
 
 T_BUCKETS = 10
 LOSS_TERMS = ("denoise", "decode", "ce")

@@ -21,6 +21,8 @@ export interface ModelConfig {
   decoder_layers: number;
   dropout: number;
   self_conditioning: boolean;
+  /** The encoder's input also reads the code embedding (docs/model-format.md, Encoder). */
+  shared_input_embedding: boolean;
   parameters: number;
 }
 

@@ -7,7 +7,7 @@ import torch
 
 from training.config import make_config
 from training.export import SHARD_BYTES, dequantize_int8, export_bundle, load_bundle, quantize_int8, read_bundle_state
-from training.checkpoint import tokenizer_path
+from training.tokenizer import tokenizer_path
 from training.model import CodeFusion
 
 

@@ -53,3 +53,19 @@ def test_sampler_is_deterministic_given_noise_and_reports_every_step():
     every_third = []
     sample(model, alpha, sigma, utt, mask, 8, noise, on_step=lambda k, t, ids, conf: every_third.append(k), decode_every=3)
     assert every_third == [0, 3, 6, 7]  # the final step is always reported
+
+
+def test_denoising_trace_ends_with_what_generate_returns():
+    from training.sample import denoising_trace, generate
+    from training.tokenizer import load_tokenizer
+
+    tok = load_tokenizer("cf")
+    cfg = make_config("tiny")
+    cfg.model.vocab_size = tok.vocab_size
+    torch.manual_seed(1)
+    model = CodeFusion(cfg.model, cfg.diffusion.T).eval()
+    alpha, sigma = alpha_sigma_table(cfg.diffusion, cfg.model.d_embed)
+    trace = denoising_trace(model, tok, alpha, sigma, "Color cells greater than 5", steps=6, samples=3, seed=4)
+    assert [e["step"] for e in trace] == list(range(6)) and all(len(e["codes"]) == 3 for e in trace)
+    final = generate(model, tok, alpha, sigma, ["Color cells greater than 5"], steps=6, samples=3, seed=4)[0]
+    assert {c["code"] for c in final} == set(trace[-1]["codes"])

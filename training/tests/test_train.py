@@ -103,5 +103,5 @@ def test_distributed_training_with_two_processes(tmp_path):
     log = json.loads((tmp_path / "train_log.json").read_text())
     assert log["world_size"] == 2 and log["phases"]["finetune"]["steps"] == 4
     assert "(world 2)" in outputs[0]
-    state = torch.load(tmp_path / "ckpt.pt", map_location="cpu")
+    state = torch.load(tmp_path / "ckpt.pt", map_location="cpu", weights_only=True)
     assert all(torch.isfinite(v).all() for v in state["model"].values())
