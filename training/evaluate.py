@@ -38,17 +38,22 @@ def evaluate(
     limit: int = 0,
     out: Optional[Path] = None,
     system: str = "codefusion",
+    clamp: Optional[str] = None,
 ) -> Dict[str, float]:
-    """Exact-match table of the model on a split; writes the predictions file when `out` is given."""
+    """Exact-match table of the model on a split; writes the predictions file when `out` is given.
+
+    Besides exact match the table has `distinct`: the mean number of distinct candidates per request (1 when
+    every sample of a request decodes to the same code), a first measure of the top-k's diversity."""
     steps = steps or cfg.sampler.steps
     samples = samples or cfg.sampler.samples
+    clamp = clamp or cfg.sampler.clamp
     examples = data.load_benchmark(language, split)
     if limit:
         examples = examples[:limit]
     alpha, sigma = schedule_for(cfg)
     started = time.time()
     candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed,
-                          top_k=cfg.sampler.top_k, clamp=cfg.sampler.clamp)
+                          top_k=cfg.sampler.top_k, clamp=clamp)
     seconds = time.time() - started
     rows = [
         prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code, candidates=c,
@@ -58,7 +63,8 @@ def evaluate(
     if out is not None:
         write_predictions(out, rows)
     scores = exact_match_table(rows)
-    scores.update(steps=steps, samples=samples, seconds=round(seconds, 1))
+    scores.update(steps=steps, samples=samples, clamp=clamp, seconds=round(seconds, 1),
+                  distinct=round(sum(len(c) for c in candidates) / max(1, len(candidates)), 2))
     return scores
 
 
@@ -75,6 +81,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default=None, help="predictions file to write (JSON lines)")
     parser.add_argument("--scores", default=None, help="also write the scores as JSON here")
     parser.add_argument("--k-curve", default=None, help="comma-separated step counts to evaluate, e.g. 10,25,50,100,200")
+    parser.add_argument("--clamp", default=None, choices=["decoder", "nearest", "none"], help="default: the config's")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
 
@@ -90,10 +97,12 @@ def main(argv=None) -> None:
     results = {}
     for steps in ([int(k) for k in args.k_curve.split(",")] if args.k_curve else [args.steps]):
         out = Path(args.out) if args.out and not args.k_curve else None
-        scores = evaluate(model, tok, cfg, language, args.split, steps, args.samples, args.seed, args.limit, out, system)
+        scores = evaluate(model, tok, cfg, language, args.split, steps, args.samples, args.seed, args.limit, out, system,
+                          args.clamp)
         results[str(scores["steps"])] = scores
         print(format_exact_match(f"{system} {language} K={scores['steps']} n={scores['samples']}", scores))
-        print(f"  ({scores['seconds']}s for {scores['n']} requests)", flush=True)
+        print(f"  ({scores['seconds']}s for {scores['n']} requests, clamp {scores['clamp']}, "
+              f"{scores['distinct']} distinct candidates per request)", flush=True)
     if args.scores:
         Path(args.scores).parent.mkdir(parents=True, exist_ok=True)
         payload = results if args.k_curve else next(iter(results.values()))

@@ -59,16 +59,28 @@ def main(argv=None) -> None:
     baseline = exact_match_table(base_rows)
     print(format_exact_match(f"retrieval-tfidf {args.language}", baseline), flush=True)
 
+    def time_left_for(steps: int, what: str) -> bool:
+        """A K-step evaluation costs about K / default-K times the one just done; skip it past the deadline."""
+        elapsed = time.time() - started
+        estimate = scores["seconds"] * steps / scores["steps"]
+        if args.deadline and elapsed + estimate > args.deadline:
+            print(f"skipping {what} (about {estimate:.0f}s, {args.deadline - elapsed:.0f}s left)", flush=True)
+            return False
+        return True
+
+    # The other clamping modes at the default K: the sampler's main design choice, measured on real models.
+    clamp_table = {cfg.sampler.clamp: scores}
+    for mode in ("none", "nearest"):
+        if mode != cfg.sampler.clamp and time_left_for(scores["steps"], f"clamp={mode}"):
+            clamp_table[mode] = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
+                                         system=system, clamp=mode)
+            print(format_exact_match(f"{system} {args.language} clamp={mode}", clamp_table[mode]), flush=True)
+
     k_curve = {}
     for k in [int(x) for x in args.k_curve.split(",") if x]:
-        elapsed = time.time() - started
-        # a K-step run costs about K / default-K times the evaluation just done
-        estimate = scores["seconds"] * k / scores["steps"]
-        if args.deadline and elapsed + estimate > args.deadline:
-            print(f"K curve: skipping K={k} (about {estimate:.0f}s, {args.deadline - elapsed:.0f}s left)", flush=True)
-            continue
-        k_curve[str(k)] = evaluate(bundled, tok, cfg, args.language, "test", steps=k, limit=args.eval_limit, system=system)
-        print(format_exact_match(f"{system} {args.language} K={k}", k_curve[str(k)]), flush=True)
+        if time_left_for(k, f"K={k}"):
+            k_curve[str(k)] = evaluate(bundled, tok, cfg, args.language, "test", steps=k, limit=args.eval_limit, system=system)
+            print(format_exact_match(f"{system} {args.language} K={k}", k_curve[str(k)]), flush=True)
 
     report = {
         "language": args.language,
@@ -78,6 +90,7 @@ def main(argv=None) -> None:
         "exact_match": scores,
         "baseline": {"system": "retrieval-tfidf", "exact_match": baseline},
         "k_curve": k_curve,
+        "clamp_modes": clamp_table,
         "weights": args.weights,
         "parameters": summary["parameters"] if summary else None,
         "bundle_bytes": json.loads((bundle_dir / "manifest.json").read_text())["totalBytes"],

@@ -26,3 +26,26 @@ def test_exact_match_table_on_hand_made_rows(tmp_path):
     path = tmp_path / "p.jsonl"
     write_predictions(path, rows)
     assert read_predictions(path) == rows
+
+
+def test_committed_predictions_files_follow_the_format():
+    """testdata/predictions holds the retrieval baseline's and the tiny rehearsal model's predictions for the
+    TypeScript metric suite; they must stay readable and complete, and the baseline's must still be what the
+    baseline computes."""
+    from pathlib import Path
+
+    from training import baseline, data
+
+    folder = Path(__file__).resolve().parents[2] / "testdata" / "predictions"
+    sizes = {"bash": 2522, "python": 500, "cf": 178}
+    for language, n in sizes.items():
+        gold = [e.code for e in data.load_benchmark(language, "test")]
+        for system in ("retrieval", "tiny"):
+            rows = read_predictions(folder / f"{system}-{language}.jsonl")
+            assert len(rows) == n and [r["gold"] for r in rows] == gold
+            for r in rows:
+                assert r["format"] == 1 and r["language"] == language and 1 <= len(r["candidates"]) <= 5
+                assert ("table" in r) == (language == "cf")
+                codes = [normalize_whitespace(c["code"]) for c in r["candidates"]]
+                assert len(set(codes)) == len(codes)  # distinct after whitespace normalisation
+        assert read_predictions(folder / f"retrieval-{language}.jsonl") == baseline.predict(language)
