@@ -225,8 +225,7 @@ def train(cfg: Config) -> Optional[Dict]:
     tc = cfg.train
     rank, world, device = setup_distributed(tc.device)
     if device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        torch.set_float32_matmul_precision("high")  # TF32 for the float32 parts (sampling, evaluation)
     tok_file = tokenizer_path(tc.language)
     tok = Tokenizer.from_file(tok_file)
     cfg.model.vocab_size = tok.vocab_size
