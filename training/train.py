@@ -44,8 +44,8 @@ def bucket_means(sums: torch.Tensor) -> Dict[str, list]:
 
 
 class Trainer:
-    def __init__(self, cfg: Config, tok: Tokenizer, device: torch.device, rank: int = 0, world: int = 1):
-        self.cfg, self.tok, self.device, self.rank, self.world = cfg, tok, device, rank, world
+    def __init__(self, cfg: Config, device: torch.device, rank: int = 0, world: int = 1):
+        self.cfg, self.device, self.rank, self.world = cfg, device, rank, world
         tc = cfg.train
         torch.manual_seed(tc.seed)  # same initial weights on every rank
         self.raw_model = CodeFusion(cfg.model, cfg.diffusion.T).to(device)
@@ -65,7 +65,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(tc.seed + 1000 + rank)  # different batches per rank
         self.autocast = self._autocast_context()
         self.ema_updates = 0
-        self.log: Dict[str, List[dict]] = {}
+        self.log: Dict[str, dict] = {}  # per phase: steps, seconds, log records, loss per bucket of t
 
     def _autocast_context(self):
         want = self.cfg.train.dtype
@@ -230,7 +230,7 @@ def train(cfg: Config) -> Optional[Dict]:
     tok = Tokenizer.from_file(tok_file)
     cfg.model.vocab_size = tok.vocab_size
     started = time.time()
-    trainer = Trainer(cfg, tok, device, rank, world)
+    trainer = Trainer(cfg, device, rank, world)
     if rank == 0:
         print(f"{tc.language}/{tc.preset}: {trainer.raw_model.num_parameters() / 1e6:.2f}M parameters on {device} (world {world})", flush=True)
 
