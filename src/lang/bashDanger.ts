@@ -1,0 +1,247 @@
+/**
+ * Destructive shell patterns the app warns about before showing (or letting anyone copy) a generated command.
+ * Structural: the checks run on the parsed commands (bashCommands.ts), so text inside quotes is not a command
+ * (`echo "rm -rf /"` is harmless) while wrappers are seen through (`sudo rm -rf /`, `find / -exec rm -rf / \;`,
+ * `xargs rm -rf /`). The strings run by `sh|bash|zsh|dash|ksh -c STRING`, `su -c STRING`, `eval …` and `watch 'STRING'`
+ * are parsed and checked too (3 levels deep). The fork bomb is found structurally (a function that runs itself twice,
+ * or in the background, and is called); a regular expression is used for it only when the code does not parse.
+ * Every danger is reported once per id and matched text; `match` is the offending command (or redirection) as written.
+ */
+import type { Danger } from "./bash";
+import { analyze, basename, preorder, type CmdInfo } from "./bashCommands";
+import { parseScript, type FunctionNode, type ListNode, type Redirect } from "./bashParser";
+
+export const DANGER_PATTERNS: readonly { id: string; reason: string }[] = [
+  { id: "rm-recursive-broad", reason: "Deletes recursively a whole tree that is far too broad: the root, a system directory, your home directory, the current or parent directory, or everything a bare * matches." },
+  { id: "rm-no-preserve-root", reason: "Turns off rm's safeguard against deleting the entire filesystem." },
+  { id: "dd-to-device", reason: "dd writes straight onto a disk or partition device, destroying the data on it." },
+  { id: "mkfs", reason: "Formats a disk or partition (or turns it into swap), erasing everything stored on it." },
+  { id: "chmod-system", reason: "Changes permissions across the whole system (or makes / world-writable with 777), which breaks security and can stop the system from booting." },
+  { id: "chown-system", reason: "Changes the owner of system files recursively, which breaks sudo, ssh and most services." },
+  { id: "write-raw-disk", reason: "Writes directly onto a raw disk device, overwriting its partition table and filesystems." },
+  { id: "fork-bomb", reason: "A fork bomb: a function that keeps starting copies of itself until the machine runs out of processes and freezes." },
+  { id: "pipe-to-shell", reason: "Downloads a script from the internet and runs it at once, without any chance to read what it does." },
+  { id: "shutdown", reason: "Shuts down, halts or restarts the machine." },
+  { id: "kill-all", reason: "Sends a signal to every process you are allowed to signal (pid -1), which usually ends your session or takes the system down." },
+  { id: "mv-dev-null", reason: "Moves files onto /dev/null: the files are lost, and /dev/null itself can be replaced by a regular file." },
+  { id: "overwrite-system-file", reason: "Overwrites or deletes a critical system file such as /etc/passwd, /etc/shadow or /etc/sudoers, which can lock everyone out of the system." },
+];
+
+const REASON = new Map(DANGER_PATTERNS.map((p) => [p.id, p.reason]));
+
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/opt", "/proc", "/root", "/sbin", "/srv", "/sys", "/usr", "/var", "/System", "/Users", "/Library", "/Applications"];
+const ROOTISH = new Set(["/", "/*", ...SYSTEM_DIRS, ...SYSTEM_DIRS.map((d) => `${d}/*`)]);
+const BROAD = new Set([...ROOTISH, "~", "~/*", "$HOME", "${HOME}", "$HOME/*", "${HOME}/*", ".", "./*", "*", "..", "../*", ".*", "/.*", "~/.*"]);
+const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh"]);
+const DOWNLOADERS = new Set(["curl", "wget", "fetch"]);
+const RAW_DISK = /^\/dev\/(sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme[0-9]|mmcblk[0-9]|disk[0-9]|rdisk[0-9]|md[0-9]|dm-[0-9]|mapper\/|loop[0-9]|sr[0-9])/;
+const DEV_SAFE = /^\/dev\/(null|zero|stdout|stderr|stdin|tty|full|random|urandom|fd\/|pts\/)/;
+const CRITICAL = /^\/etc\/(passwd|shadow|group|gshadow|sudoers|fstab)$|^\/boot\/./;
+const WRITE_OPS = new Set([">", ">|", "&>", ">>", "&>>", "<>"]);
+
+/** `a//b/` -> `a/b`; `/` stays; `./` -> `.`. */
+function normPath(p: string): string {
+  let s = p.replace(/\/{2,}/g, "/");
+  while (s.length > 1 && s.endsWith("/")) s = s.slice(0, -1);
+  return s;
+}
+
+function hasFlag(c: CmdInfo, ...names: string[]): boolean {
+  return c.cmd.flags.some((f) => names.includes(f));
+}
+
+function recursive(c: CmdInfo): boolean {
+  return hasFlag(c, "-r", "-R", "--recursive");
+}
+
+function subtree(c: CmdInfo): CmdInfo[] {
+  return preorder([c]);
+}
+
+/** Walks any AST object, calling `f` on every object that has a string `type` (nodes) or is a redirect. */
+function walk(root: unknown, f: (o: Record<string, unknown>) => void): void {
+  const visit = (n: unknown): void => {
+    if (n === null || typeof n !== "object") return;
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x);
+      return;
+    }
+    const o = n as Record<string, unknown>;
+    f(o);
+    for (const k of Object.keys(o)) visit(o[k]);
+  };
+  visit(root);
+}
+
+function isRedirect(o: Record<string, unknown>): o is Record<string, unknown> & Redirect {
+  return typeof o.op === "string" && typeof o.fd === "string" && typeof o.target === "object";
+}
+
+const FORK_BOMB_RE = /([A-Za-z_:.][\w:.-]*)\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/;
+
+function scan(code: string, depth: number, out: Danger[]): void {
+  const add = (id: string, match: string): void => {
+    const m = match.trim();
+    if (!out.some((d) => d.id === id && d.match === m)) out.push({ id, reason: REASON.get(id) ?? id, match: m });
+  };
+  const parsed = parseScript(code);
+  if (!parsed.ok) {
+    const fb = FORK_BOMB_RE.exec(code);
+    if (fb) add("fork-bomb", fb[0]);
+    return;
+  }
+  const ast: ListNode = parsed.ast;
+  const { forest } = analyze(ast);
+  const all = preorder(forest);
+  const text = (c: { start: number; end: number }): string => code.slice(c.start, c.end);
+
+  for (const c of all) {
+    const u = basename(c.cmd.utility);
+    const args = c.argWords.map((w) => w.value);
+    const paths = args.map(normPath);
+    switch (u) {
+      case "rm":
+        if (hasFlag(c, "--no-preserve-root")) add("rm-no-preserve-root", text(c));
+        if (recursive(c) && paths.some((p) => BROAD.has(p))) add("rm-recursive-broad", text(c));
+        if (paths.some((p) => CRITICAL.test(p))) add("overwrite-system-file", text(c));
+        break;
+      case "dd":
+        for (const a of args) {
+          if (a.startsWith("of=")) {
+            const target = normPath(a.slice(3));
+            if (target.startsWith("/dev/") && !DEV_SAFE.test(target)) add("dd-to-device", text(c));
+            if (CRITICAL.test(target)) add("overwrite-system-file", text(c));
+          }
+        }
+        break;
+      case "mke2fs":
+      case "mkswap":
+      case "wipefs":
+        add("mkfs", text(c));
+        break;
+      case "chmod": {
+        const mode = args[0] ?? "";
+        const wide = /^0?777$|^(a|ugo)\+rwx$|^[0-7]?[0-7][0-7][2367]$|^o\+w/.test(mode);
+        const targets = paths.slice(1);
+        if ((recursive(c) && targets.some((p) => ROOTISH.has(p))) || (wide && targets.some((p) => p === "/" || p === "/*"))) add("chmod-system", text(c));
+        break;
+      }
+      case "chown":
+      case "chgrp":
+        if (recursive(c) && paths.slice(1).some((p) => ROOTISH.has(p))) add("chown-system", text(c));
+        break;
+      case "tee":
+        for (const p of paths) {
+          if (RAW_DISK.test(p)) add("write-raw-disk", text(c));
+          if (CRITICAL.test(p) && !hasFlag(c, "-a", "--append")) add("overwrite-system-file", text(c));
+        }
+        break;
+      case "cp":
+      case "mv":
+      case "install":
+      case "shred":
+      case "cat": {
+        const dest = paths[paths.length - 1];
+        if (u !== "cat" && dest !== undefined && paths.length >= (u === "shred" ? 1 : 2)) {
+          if (RAW_DISK.test(dest)) add("write-raw-disk", text(c));
+          if (CRITICAL.test(dest)) add("overwrite-system-file", text(c));
+          if (u === "mv" && dest === "/dev/null") add("mv-dev-null", text(c));
+        }
+        break;
+      }
+      case "shutdown":
+      case "reboot":
+      case "halt":
+      case "poweroff":
+        add("shutdown", text(c));
+        break;
+      case "init":
+      case "telinit":
+        if (args.some((a) => a === "0" || a === "6")) add("shutdown", text(c));
+        break;
+      case "systemctl":
+        if (args.some((a) => ["poweroff", "reboot", "halt", "kexec"].includes(a))) add("shutdown", text(c));
+        break;
+      case "kill":
+        if (c.words.slice(2).some((w) => w.value === "-1")) add("kill-all", text(c));
+        break;
+      case "killall5":
+        add("kill-all", text(c));
+        break;
+      case "eval":
+      case "source":
+      case ".":
+        if (subtree(c).slice(1).some((d) => DOWNLOADERS.has(basename(d.cmd.utility)))) add("pipe-to-shell", text(c));
+        if (u === "eval" && depth < 3 && args.length) scan(args.join(" "), depth + 1, out);
+        break;
+      case "su":
+      case "watch": {
+        const i = c.words.findIndex((w) => w.value === "-c" || w.value === "--command");
+        const str = u === "su" ? (i >= 0 ? c.words[i + 1]?.value : undefined) : args.length === 1 ? args[0] : undefined;
+        if (str !== undefined && depth < 3) scan(str, depth + 1, out);
+        break;
+      }
+      default:
+        if (/^mkfs(\..+)?$/.test(u)) add("mkfs", text(c));
+    }
+    if (SHELLS.has(u)) {
+      // sh -c "$(curl …)", bash <(wget -O- …)
+      if (subtree(c).slice(1).some((d) => DOWNLOADERS.has(basename(d.cmd.utility)))) add("pipe-to-shell", text(c));
+      const i = c.words.findIndex((w) => /^-[a-z]*c[a-z]*$/.test(w.value));
+      const str = i >= 0 ? c.words[i + 1] : undefined;
+      if (str !== undefined && depth < 3) scan(str.value, depth + 1, out);
+    }
+  }
+
+  // curl … | sh: a downloader in an earlier element of a pipeline than a shell
+  const byPipe = new Map<number, { index: number; c: CmdInfo }[]>();
+  for (const c of all) for (const p of c.pipelines) byPipe.set(p.id, [...(byPipe.get(p.id) ?? []), { index: p.index, c }]);
+  for (const members of byPipe.values()) {
+    const dl = members.filter((m) => subtree(m.c).some((d) => DOWNLOADERS.has(basename(d.cmd.utility))));
+    for (const m of members) {
+      const runsShell = subtree(m.c).some((d) => SHELLS.has(basename(d.cmd.utility)) && !d.words.some((w) => /^-[a-z]*c[a-z]*$/.test(w.value)));
+      if (runsShell && dl.some((d) => d.index < m.index)) {
+        const first = dl.filter((d) => d.index < m.index)[0].c;
+        add("pipe-to-shell", code.slice(first.start, m.c.end));
+      }
+    }
+  }
+
+  // redirections onto raw disks and critical files (also `> /dev/sda` with no command)
+  walk(ast, (o) => {
+    if (!isRedirect(o) || !WRITE_OPS.has(o.op)) return;
+    const target = normPath(o.target.value);
+    if (RAW_DISK.test(target)) add("write-raw-disk", code.slice(o.start, o.end));
+    if (CRITICAL.test(target) && o.op !== ">>" && o.op !== "&>>") add("overwrite-system-file", code.slice(o.start, o.end));
+  });
+
+  // fork bomb: a function that calls itself twice (or in the background) and is called
+  const functions: FunctionNode[] = [];
+  walk(ast, (o) => {
+    if (o.type === "function") functions.push(o as unknown as FunctionNode);
+  });
+  for (const fn of functions) {
+    const name = fn.name.value;
+    const body: ListNode = {
+      type: "list",
+      items: [{ type: "pipeline", bang: false, time: null, commands: [fn.body], ops: [], start: fn.body.start, end: fn.body.end }],
+      ops: [""],
+      start: fn.body.start,
+      end: fn.body.end,
+    };
+    const selfCalls = preorder(analyze(body).forest).filter((c) => c.cmd.utility === name).length;
+    const background = code.slice(fn.body.start, fn.body.end).includes("&");
+    const called = all.filter((c) => c.cmd.utility === name).length > selfCalls;
+    if (called && (selfCalls >= 2 || (selfCalls >= 1 && background))) add("fork-bomb", code.slice(fn.start, ast.end));
+  }
+}
+
+export function findDangers(code: string): Danger[] {
+  const out: Danger[] = [];
+  try {
+    scan(String(code), 0, out);
+  } catch {
+    // never throws: a failure of the checks reports what was found so far
+  }
+  return out;
+}
