@@ -593,6 +593,13 @@ class Parser {
     }
   }
 
+  /** At `'`: moves past the closing quote (nothing is special inside single quotes). */
+  private skipSingleQuoted(): void {
+    const j = this.src.indexOf("'", this.pos + 1);
+    if (j < 0) this.fail("unterminated single quote", this.pos);
+    this.pos = j + 1;
+  }
+
   /** After `${`: scans to the matching `}` (quotes, nested `${`, `$(` respected). */
   private scanBraces(openPos: number, sub: (p: WordPartSub, t: string) => void): void {
     const s = this.src;
@@ -600,11 +607,7 @@ class Parser {
     while (this.pos < s.length) {
       const c = s[this.pos];
       if (c === "\\") this.pos += 2;
-      else if (c === "'") {
-        const j = s.indexOf("'", this.pos + 1);
-        if (j < 0) this.fail("unterminated single quote", this.pos);
-        this.pos = j + 1;
-      } else if (c === '"') {
+      else if (c === "'") this.skipSingleQuoted(); else if (c === '"') {
         this.readDoubleQuoted(() => undefined, sub);
       } else if (c === "`") {
         const p0 = this.pos;
@@ -630,11 +633,7 @@ class Parser {
     while (this.pos < s.length) {
       const c = s[this.pos];
       if (c === "\\") this.pos += 2;
-      else if (c === "'") {
-        const j = s.indexOf("'", this.pos + 1);
-        if (j < 0) this.fail("unterminated single quote", this.pos);
-        this.pos = j + 1;
-      } else if (c === '"') {
+      else if (c === "'") this.skipSingleQuoted(); else if (c === '"') {
         this.readDoubleQuoted(() => undefined, () => undefined);
       } else if (c === "(") {
         depth++;
