@@ -81,11 +81,14 @@ def sample(
     table = model.embedding_table()
     x = noise
     x0_hat = torch.zeros_like(noise)
+    no_self_cond = torch.zeros_like(noise)
     B = noise.shape[0]
     pairs = strided_timesteps(T, steps)
     for k, (t, s) in enumerate(pairs):
         t_batch = torch.full((B,), t, dtype=torch.long, device=noise.device)
-        x0_hat = model.denoiser(x, t_batch, x0_hat, den_kv, utt_mask)
+        # a model trained without self-conditioning only ever saw zeros there
+        x0_prev = x0_hat if model.cfg.self_conditioning else no_self_cond
+        x0_hat = model.denoiser(x, t_batch, x0_prev, den_kv, utt_mask)
         if k == len(pairs) - 1:
             break  # s = 0: this estimate is the result, decoded below
         show = on_step is not None and k % decode_every == 0

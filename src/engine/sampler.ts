@@ -1,0 +1,172 @@
+// The K-step DDIM sampler and the ranking, as training/sample.py (docs/model-format.md, "The sampler", "Ranking").
+import * as tf from "@tensorflow/tfjs-core";
+import type { ClampMode } from "../bundle/manifest";
+import { normalizeWhitespace } from "../lang/whitespace";
+import type { CodeFusionModel } from "./model";
+
+/** Padding and end of code (tokenizer id 0). */
+export const PAD_ID = 0;
+
+export interface SampleResult {
+  /** [K][n][Lc]: the argmax ids after each step (what the app shows), the last entry being the final ids. */
+  stepIds: number[][][];
+  /** [n][Lc]: argmax ids of the final estimate. */
+  finalIds: number[][];
+  /** [n]: mean log-probability of the final ids over positions 0..first pad (inclusive; all when no pad). */
+  confidence: number[];
+}
+
+export interface Candidate {
+  code: string;
+  score: number;
+}
+
+/** Called after each step with the step index k, its time t and the argmax ids [n][Lc] (e.g. to show progress). */
+export type StepCallback = (k: number, t: number, ids: number[][]) => void;
+
+/** The K (t, s) pairs: t_k = floor((T (K − k) + floor(K / 2)) / K), t_K = 0 (integer arithmetic). */
+export function stridedTimesteps(T: number, steps: number): [number, number][] {
+  if (!Number.isInteger(steps) || steps < 1 || steps > T) throw new Error(`steps must be in 1..${T}, got ${steps}`);
+  const half = Math.floor(steps / 2);
+  const times = Array.from({ length: steps }, (_, k) => Math.floor((T * (steps - k) + half) / steps));
+  times.push(0);
+  return times.slice(0, steps).map((t, k) => [t, times[k + 1] as number]);
+}
+
+/** Argmax ids [n][Lc] and confidences [n] (mean max log-softmax up to and including the first pad). */
+async function tokenConfidence(logits: tf.Tensor3D): Promise<{ ids: number[][]; confidence: number[] }> {
+  const [n, L] = logits.shape;
+  const logp = tf.logSoftmax(logits, -1);
+  const idsT: tf.Tensor = tf.argMax(logp, -1);
+  const bestT: tf.Tensor = tf.max(logp, -1);
+  logp.dispose();
+  const [idsFlat, bestFlat] = await Promise.all([idsT.data<"int32">(), bestT.data<"float32">()]);
+  tf.dispose([idsT, bestT]);
+  const ids: number[][] = [];
+  const confidence: number[] = [];
+  for (let b = 0; b < n; b++) {
+    const row = Array.from(idsFlat.subarray(b * L, (b + 1) * L));
+    const firstPad = row.indexOf(PAD_ID);
+    const last = firstPad === -1 ? L - 1 : firstPad;
+    let sum = 0;
+    for (let i = 0; i <= last; i++) sum += bestFlat[b * L + i] as number;
+    ids.push(row);
+    confidence.push(Math.fround(sum / (last + 1)));
+  }
+  return { ids, confidence };
+}
+
+/** Ids of the table rows nearest (Euclidean) to each vector of x [n, Lc, d]: the "nearest" clamp. */
+function nearestIds(x: tf.Tensor3D, table: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, L, d] = x.shape;
+    const flat = tf.reshape(x, [n * L, d]) as tf.Tensor2D;
+    const dist = tf.add(
+      tf.sub(tf.sum(tf.square(flat), -1, true), tf.mul(2, tf.matMul(flat, table, false, true))),
+      tf.sum(tf.square(table), -1),
+    );
+    return tf.reshape(tf.argMin(dist, -1), [n, L]) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Run the sampler from given noise x_T (n × Lc × d_embed floats, Lc = max_code_len, row-major) for one utterance.
+ * Deterministic: the noise is the only randomness.
+ */
+export async function sampleFromNoise(
+  model: CodeFusionModel,
+  uttIds: readonly number[],
+  uttMask: readonly number[],
+  steps: number,
+  noise: Float32Array,
+  clamp: ClampMode,
+  onStep?: StepCallback,
+): Promise<SampleResult> {
+  const { max_code_len: Lc, d_embed: dEmbed } = model.config;
+  const perSample = Lc * dEmbed;
+  if (noise.length === 0 || noise.length % perSample !== 0) {
+    throw new Error(`sampleFromNoise: noise has ${noise.length} floats, not a multiple of ${Lc}×${dEmbed}`);
+  }
+  const n = noise.length / perSample;
+  const pairs = stridedTimesteps(model.T, steps);
+  const table = model.embeddingTable();
+  const encoded = model.encode(uttIds, uttMask);
+  let x: tf.Tensor3D = tf.tensor3d(noise, [n, Lc, dEmbed]);
+  let x0hat: tf.Tensor3D = tf.zeros([n, Lc, dEmbed]);
+  // A model trained without self-conditioning only ever saw zeros in that input.
+  const noSelfCond: tf.Tensor3D | null = model.config.self_conditioning ? null : tf.zeros([n, Lc, dEmbed]);
+  const stepIds: number[][][] = [];
+  try {
+    for (let k = 0; k < pairs.length; k++) {
+      const [t, s] = pairs[k] as [number, number];
+      const next = model.denoise(x, t, noSelfCond ?? x0hat, encoded.memoryKV, encoded.mask);
+      x0hat.dispose();
+      x0hat = next; // self-conditioning reads the raw estimate
+      if (k === pairs.length - 1) break; // s = 0: this estimate is the result, decoded below
+      const { z, logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
+      z.dispose();
+      const { ids } = await tokenConfidence(logits);
+      logits.dispose();
+      stepIds.push(ids);
+      onStep?.(k, t, ids);
+      const current: tf.Tensor3D = x;
+      const estimate: tf.Tensor3D = x0hat;
+      x = tf.tidy(() => {
+        let target: tf.Tensor;
+        if (clamp === "decoder") target = tf.gather(table, tf.tensor2d(ids, [n, Lc], "int32"));
+        else if (clamp === "nearest") target = tf.gather(table, nearestIds(estimate, table));
+        else target = estimate;
+        const [alphaT, sigmaT] = [model.alpha[t] as number, model.sigma[t] as number];
+        const [alphaS, sigmaS] = [model.alpha[s] as number, model.sigma[s] as number];
+        const eps = tf.div(tf.sub(current, tf.mul(alphaT, target)), sigmaT);
+        return tf.add(tf.mul(alphaS, target), tf.mul(sigmaS, eps)) as tf.Tensor3D;
+      });
+      current.dispose();
+    }
+    const { z, logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
+    z.dispose();
+    const { ids: finalIds, confidence } = await tokenConfidence(logits);
+    logits.dispose();
+    stepIds.push(finalIds);
+    onStep?.(pairs.length - 1, (pairs[pairs.length - 1] as [number, number])[0], finalIds);
+    return { stepIds, finalIds, confidence };
+  } finally {
+    tf.dispose([x, x0hat]);
+    noSelfCond?.dispose();
+    encoded.dispose();
+  }
+}
+
+/** The ids before the first pad (the whole row when there is none): what the tokenizer decodes into code. */
+export function codeIds(ids: readonly number[]): number[] {
+  const end = ids.indexOf(PAD_ID);
+  return end === -1 ? [...ids] : ids.slice(0, end);
+}
+
+/**
+ * Deduplicate samples (equal after whitespace normalisation) and rank them: score = Σ exp(confidence) / n over a
+ * candidate's samples; its code is that of its most confident sample; ties keep the order of first appearance.
+ * Scores are not rounded (training/sample.py rounds them to 6 decimals for its JSON).
+ */
+export function rankCandidates(codes: readonly string[], confidences: readonly number[], topK: number): Candidate[] {
+  if (codes.length !== confidences.length) throw new Error("rankCandidates: one confidence per code");
+  const n = codes.length;
+  const groups = new Map<string, { code: string; score: number; best: number }>();
+  codes.forEach((code, i) => {
+    const conf = confidences[i] as number;
+    const key = normalizeWhitespace(code);
+    let group = groups.get(key);
+    if (!group) {
+      group = { code, score: 0, best: -Infinity };
+      groups.set(key, group);
+    }
+    group.score += Math.exp(conf) / n;
+    if (conf > group.best) {
+      group.best = conf;
+      group.code = code;
+    }
+  });
+  // Array.prototype.sort is stable: ties keep first appearance (Map iterates in insertion order).
+  const ranked = [...groups.values()].sort((a, b) => b.score - a.score);
+  return ranked.slice(0, Math.max(0, topK)).map((g) => ({ code: g.code, score: g.score }));
+}
