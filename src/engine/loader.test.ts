@@ -1,0 +1,290 @@
+// The bundle loader against the golden bundle on disk: a fake fetch serves testdata/golden/ as streamed Responses,
+// and a small in-memory Cache Storage stands in for the browser's.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../bundle/manifest";
+import {
+  clearCachedModels,
+  listCachedModels,
+  loadBundle,
+  MODEL_CACHE_NAME,
+  ShardLoadError,
+  type LoadProgress,
+} from "./loader";
+import { dequantize } from "./weights";
+
+const GOLDEN = join(__dirname, "..", "..", "testdata", "golden");
+const BASE = "https://models.example/models/cf/";
+const SHARD = "weights-000.bin";
+const goldenBytes = (file: string): Uint8Array<ArrayBuffer> => Uint8Array.from(readFileSync(join(GOLDEN, file)));
+const manifest = parseManifest(JSON.parse(readFileSync(join(GOLDEN, "manifest.json"), "utf8")));
+const shardKey = `${BASE}${SHARD}?sha256=${manifest.shards[0].sha256}`;
+
+function corrupted(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const copy = Uint8Array.from(bytes);
+  copy[100] ^= 0xff;
+  return copy;
+}
+
+/** A body streamed in 32 KiB chunks, as a network would. */
+function streamed(bytes: Uint8Array, status = 200): Response {
+  const CHUNK = 32 * 1024;
+  let offset = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.byteLength) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(offset, offset + CHUNK));
+      offset += CHUNK;
+    },
+  });
+  return new Response(body, { status });
+}
+
+/** What the fake server answers for a file on a given request number (0-based) for that file. */
+type Serve = (file: string, attempt: number) => Response | Error | undefined;
+
+interface FakeServer {
+  fetch: typeof fetch;
+  calls: string[];
+}
+
+function fakeServer(override: Serve = () => undefined): FakeServer {
+  const calls: string[] = [];
+  const counts = new Map<string, number>();
+  const fetchFn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (init?.signal?.aborted) throw new DOMException("aborted", "AbortError");
+    calls.push(url);
+    if (!url.startsWith(BASE)) return new Response("not found", { status: 404, statusText: "Not Found" });
+    const file = url.slice(BASE.length);
+    const attempt = counts.get(file) ?? 0;
+    counts.set(file, attempt + 1);
+    const answer = override(file, attempt);
+    if (answer instanceof Error) throw answer;
+    if (answer) return answer;
+    try {
+      return streamed(goldenBytes(file));
+    } catch {
+      return new Response("not found", { status: 404, statusText: "Not Found" });
+    }
+  };
+  return { fetch: fetchFn, calls };
+}
+
+function requestUrl(request: RequestInfo | URL): string {
+  return typeof request === "string" ? request : request instanceof URL ? request.href : request.url;
+}
+
+/** The few Cache methods the loader uses, over a Map of bytes (a Response body can only be read once). */
+class FakeCache implements Pick<Cache, "match" | "put" | "delete" | "keys"> {
+  readonly entries = new Map<string, { bytes: ArrayBuffer; headers: [string, string][] }>();
+  putError: Error | null = null;
+
+  async match(request: RequestInfo | URL): Promise<Response | undefined> {
+    const entry = this.entries.get(requestUrl(request));
+    return entry && new Response(entry.bytes.slice(0), { headers: entry.headers });
+  }
+  async put(request: RequestInfo | URL, response: Response): Promise<void> {
+    if (this.putError) throw this.putError;
+    this.entries.set(requestUrl(request), { bytes: await response.arrayBuffer(), headers: [...response.headers] });
+  }
+  async delete(request: RequestInfo | URL): Promise<boolean> {
+    return this.entries.delete(requestUrl(request));
+  }
+  async keys(): Promise<readonly Request[]> {
+    return [...this.entries.keys()].map((url) => new Request(url));
+  }
+}
+
+class FakeCacheStorage implements Pick<CacheStorage, "open" | "has" | "delete"> {
+  readonly caches = new Map<string, FakeCache>();
+
+  async open(name: string): Promise<Cache> {
+    let cache = this.caches.get(name);
+    if (!cache) this.caches.set(name, (cache = new FakeCache()));
+    return cache as unknown as Cache; // implements the methods the loader calls
+  }
+  async has(name: string): Promise<boolean> {
+    return this.caches.has(name);
+  }
+  async delete(name: string): Promise<boolean> {
+    return this.caches.delete(name);
+  }
+  get storage(): CacheStorage {
+    return this as unknown as CacheStorage;
+  }
+  cache(): FakeCache {
+    const cache = this.caches.get(MODEL_CACHE_NAME);
+    if (!cache) throw new Error("no model cache");
+    return cache;
+  }
+}
+
+describe("loadBundle", () => {
+  it("loads the golden bundle with monotone progress ending at totalBytes, and dequantize accepts it", async () => {
+    const server = fakeServer();
+    const events: LoadProgress[] = [];
+    const bundle = await loadBundle(BASE, { fetch: server.fetch, caches: null }, (p) => events.push(p));
+
+    const totalBytes = manifest.shards.reduce((sum, s) => sum + s.byteLength, 0);
+    expect(bundle.manifest.shards).toEqual(manifest.shards);
+    expect(bundle.shards.map((s) => s.byteLength)).toEqual([totalBytes]);
+    expect(bundle.cacheWarning).toBeUndefined();
+    expect((bundle.tokenizerJson as { model?: unknown }).model).toBeDefined();
+    expect(server.calls).toEqual([`${BASE}manifest.json`, `${BASE}tokenizer.json`, `${BASE}${SHARD}`]);
+
+    expect(events[0].phase).toBe("manifest");
+    expect(events.at(-1)).toEqual({
+      phase: "done",
+      loadedBytes: totalBytes,
+      totalBytes,
+      shards: [{ file: SHARD, loadedBytes: totalBytes, totalBytes, fromCache: false }],
+    });
+    const shardEvents = events.filter((e) => e.phase === "shards");
+    expect(shardEvents.length).toBeGreaterThan(5); // byte-level: one event per streamed chunk
+    for (let i = 1; i < events.length; i++) expect(events[i].loadedBytes).toBeGreaterThanOrEqual(events[i - 1].loadedBytes);
+    for (const e of shardEvents) expect(e.totalBytes).toBe(totalBytes);
+
+    const tensors = dequantize(bundle.manifest, bundle.shards);
+    expect(tensors.size).toBe(manifest.tensors.length);
+  });
+
+  it("caches verified shards and loads them again offline", async () => {
+    const storage = new FakeCacheStorage();
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    expect([...storage.cache().entries.keys()]).toEqual([shardKey]);
+
+    const offline = fakeServer((file) => (file.endsWith(".bin") ? new TypeError("Failed to fetch") : undefined));
+    const events: LoadProgress[] = [];
+    const bundle = await loadBundle(BASE, { fetch: offline.fetch, caches: storage.storage }, (p) => events.push(p));
+    expect(offline.calls.some((url) => url.endsWith(".bin"))).toBe(false);
+    expect(events.at(-1)?.shards[0]).toMatchObject({ fromCache: true, loadedBytes: manifest.shards[0].byteLength });
+    expect(dequantize(bundle.manifest, bundle.shards).size).toBe(manifest.tensors.length);
+  });
+
+  it("downloads a corrupt shard once more and succeeds when the retry is good", async () => {
+    const server = fakeServer((file, attempt) =>
+      file === SHARD && attempt === 0 ? streamed(corrupted(goldenBytes(SHARD))) : undefined,
+    );
+    const storage = new FakeCacheStorage();
+    const bundle = await loadBundle(BASE, { fetch: server.fetch, caches: storage.storage });
+    expect(server.calls.filter((url) => url.endsWith(SHARD))).toHaveLength(2);
+    expect(dequantize(bundle.manifest, bundle.shards).size).toBe(manifest.tensors.length);
+    expect(storage.cache().entries.has(shardKey)).toBe(true); // only the verified bytes are cached
+  });
+
+  it("rejects naming the shard when it is corrupt twice", async () => {
+    const server = fakeServer((file) => (file === SHARD ? streamed(corrupted(goldenBytes(SHARD))) : undefined));
+    const storage = new FakeCacheStorage();
+    const load = loadBundle(BASE, { fetch: server.fetch, caches: storage.storage });
+    await expect(load).rejects.toThrow(/weights-000\.bin is corrupt/);
+    await expect(load).rejects.toBeInstanceOf(ShardLoadError);
+    await expect(load).rejects.toMatchObject({ file: SHARD, failure: "corrupt" });
+    expect(server.calls.filter((url) => url.endsWith(SHARD))).toHaveLength(2);
+    expect(storage.cache().entries.size).toBe(0);
+  });
+
+  it("rejects naming a missing shard and its HTTP status", async () => {
+    const server = fakeServer((file) =>
+      file === SHARD ? new Response("gone", { status: 404, statusText: "Not Found" }) : undefined,
+    );
+    const load = loadBundle(BASE, { fetch: server.fetch });
+    await expect(load).rejects.toThrow(/weights-000\.bin is missing: HTTP 404 Not Found/);
+    await expect(load).rejects.toMatchObject({ failure: "http", status: 404 });
+    expect(server.calls.filter((url) => url.endsWith(SHARD))).toHaveLength(2);
+  });
+
+  it("rejects a shard whose download fails twice, and retries a single network failure", async () => {
+    const failing = fakeServer((file) => (file === SHARD ? new TypeError("Failed to fetch") : undefined));
+    await expect(loadBundle(BASE, { fetch: failing.fetch })).rejects.toThrow(
+      /weights-000\.bin could not be downloaded \(tried twice\): Failed to fetch/,
+    );
+    const flaky = fakeServer((file, attempt) => (file === SHARD && attempt === 0 ? new TypeError("reset") : undefined));
+    const bundle = await loadBundle(BASE, { fetch: flaky.fetch });
+    expect(bundle.shards).toHaveLength(1);
+  });
+
+  it("rejects a manifest of another version with parseManifest's message", async () => {
+    const server = fakeServer((file) => {
+      if (file !== "manifest.json") return undefined;
+      const json = JSON.parse(readFileSync(join(GOLDEN, "manifest.json"), "utf8")) as Record<string, unknown>;
+      return new Response(JSON.stringify({ ...json, version: 2 }));
+    });
+    await expect(loadBundle(BASE, { fetch: server.fetch })).rejects.toThrow(
+      "manifest.json: version 2 is not supported (expected 1)",
+    );
+    expect(server.calls).toEqual([`${BASE}manifest.json`]);
+  });
+
+  it("rejects a missing manifest with its HTTP status", async () => {
+    const server = fakeServer((file) => (file === "manifest.json" ? new Response("", { status: 500 }) : undefined));
+    await expect(loadBundle(BASE, { fetch: server.fetch })).rejects.toThrow(/manifest\.json could not be downloaded: HTTP 500/);
+  });
+
+  it("loads with a cacheWarning when the cache is full", async () => {
+    const storage = new FakeCacheStorage();
+    await storage.open(MODEL_CACHE_NAME);
+    storage.cache().putError = new DOMException("quota", "QuotaExceededError");
+    const bundle = await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    expect(bundle.cacheWarning).toMatch(/^the browser cache is full: /);
+    expect(bundle.shards).toHaveLength(1);
+    expect(storage.cache().entries.size).toBe(0);
+  });
+
+  it("deletes a corrupt cached shard and downloads it again", async () => {
+    const storage = new FakeCacheStorage();
+    const cache = (await storage.open(MODEL_CACHE_NAME)) as unknown as FakeCache;
+    await cache.put(shardKey, new Response(corrupted(goldenBytes(SHARD))));
+    const server = fakeServer();
+    const events: LoadProgress[] = [];
+    const bundle = await loadBundle(BASE, { fetch: server.fetch, caches: storage.storage }, (p) => events.push(p));
+    expect(server.calls.filter((url) => url.endsWith(SHARD))).toHaveLength(1);
+    expect(events.at(-1)?.shards[0].fromCache).toBe(false);
+    const golden = Buffer.from(goldenBytes(SHARD));
+    expect(golden.equals(Buffer.from(bundle.shards[0]))).toBe(true);
+    const recached = cache.entries.get(shardKey);
+    expect(recached !== undefined && golden.equals(Buffer.from(recached.bytes))).toBe(true);
+  });
+
+  it("stops with an AbortError when aborted mid-shard, and before it starts", async () => {
+    const controller = new AbortController();
+    const load = loadBundle(
+      BASE,
+      { fetch: fakeServer().fetch },
+      (p) => {
+        if (p.phase === "shards" && p.loadedBytes > 0) controller.abort();
+      },
+      controller.signal,
+    );
+    await expect(load).rejects.toMatchObject({ name: "AbortError" });
+
+    const server = fakeServer();
+    await expect(loadBundle(BASE, { fetch: server.fetch }, undefined, AbortSignal.abort())).rejects.toMatchObject({
+      name: "AbortError",
+    });
+    expect(server.calls).toEqual([]);
+  });
+
+  it("resolves a base URL without a trailing slash", async () => {
+    const server = fakeServer();
+    await loadBundle(BASE.slice(0, -1), { fetch: server.fetch });
+    expect(server.calls[0]).toBe(`${BASE}manifest.json`);
+  });
+});
+
+describe("listCachedModels / clearCachedModels", () => {
+  it("lists the cached shards with their sizes and clears them", async () => {
+    const storage = new FakeCacheStorage();
+    expect(await listCachedModels(storage.storage)).toEqual([]);
+    expect(await clearCachedModels(storage.storage)).toBe(0);
+
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    expect(await listCachedModels(storage.storage)).toEqual([{ url: shardKey, bytes: manifest.shards[0].byteLength }]);
+    expect(await clearCachedModels(storage.storage)).toBe(1);
+    expect(await listCachedModels(storage.storage)).toEqual([]);
+  });
+});

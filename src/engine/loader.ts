@@ -1,0 +1,381 @@
+// Downloads a model bundle (docs/model-format.md): manifest.json, the tokenizer, then the weight shards, streamed
+// for byte-level progress, each verified against the manifest's SHA-256 and kept in the Cache Storage so a later
+// visit loads offline. fetch and caches are injected, so Node tests can pass fakes; no React, no other DOM.
+import { parseManifest, verifyShard, type BundleManifest, type ShardEntry } from "../bundle/manifest";
+
+/** The Cache Storage cache that holds verified weight shards. Bump the suffix if the entry layout changes. */
+export const MODEL_CACHE_NAME = "codefusion-models-v1";
+
+export interface ShardProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+  fromCache: boolean;
+}
+
+export interface LoadProgress {
+  phase: "manifest" | "shards" | "done";
+  /** Sum of the shards' loadedBytes (goes back only when a shard is downloaded again after a failure). */
+  loadedBytes: number;
+  /** Sum of the manifest's shard byteLength values (0 until the manifest is read). */
+  totalBytes: number;
+  shards: ShardProgress[];
+}
+
+export interface LoaderDeps {
+  fetch: typeof fetch;
+  /** null or absent: no cache, every shard comes from the network. */
+  caches?: CacheStorage | null;
+}
+
+export interface LoadedBundle {
+  manifest: BundleManifest;
+  tokenizerJson: unknown;
+  /** One verified ArrayBuffer per manifest shard, in manifest order (what dequantize takes). */
+  shards: ArrayBuffer[];
+  /** Set when the shards could not be cached (quota, or the cache is unavailable); the load itself succeeded. */
+  cacheWarning?: string;
+}
+
+export type ShardFailure = "corrupt" | "http" | "network";
+
+/** A shard that failed twice; `failure` says how the last try failed, `status` is its HTTP status if any. */
+export class ShardLoadError extends Error {
+  override readonly name = "ShardLoadError";
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly failure: ShardFailure,
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+type Attempt =
+  | { ok: true; bytes: ArrayBuffer }
+  | { ok: false; failure: ShardFailure; status?: number; message: string; cause?: unknown };
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorName(err: unknown): string | undefined {
+  if (typeof err === "object" && err !== null && "name" in err && typeof err.name === "string") return err.name;
+  return undefined;
+}
+
+function abortError(): DOMException {
+  return new DOMException("The model load was aborted", "AbortError");
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError();
+}
+
+/** Rethrows as an AbortError when the failure came from (or happened during) an abort. */
+function rethrowIfAbort(err: unknown, signal: AbortSignal | undefined): void {
+  if (signal?.aborted || errorName(err) === "AbortError") throw abortError();
+}
+
+function bundleBase(baseUrl: string): URL {
+  const withSlash = baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`;
+  const page = typeof location === "undefined" ? undefined : location.href;
+  try {
+    return new URL(withSlash, page);
+  } catch (err) {
+    throw new Error(`bundle URL ${baseUrl} is not absolute and there is no page to resolve it against`, { cause: err });
+  }
+}
+
+/** The cache key of a shard: its absolute URL plus its hash, so a new model version never reuses an old shard. */
+function shardCacheKey(url: URL, shard: ShardEntry): string {
+  const key = new URL(url.href);
+  key.searchParams.set("sha256", shard.sha256);
+  return key.href;
+}
+
+function httpStatus(response: Response): string {
+  return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+}
+
+async function fetchJson(fetchFn: typeof fetch, url: URL, file: string, signal: AbortSignal | undefined): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetchFn(url.href, { signal });
+  } catch (err) {
+    rethrowIfAbort(err, signal);
+    throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
+  }
+  if (!response.ok) throw new Error(`${file} could not be downloaded: ${httpStatus(response)}`);
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (err) {
+    rethrowIfAbort(err, signal);
+    throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
+  }
+  throwIfAborted(signal);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/** Reads a body to the end, calling onBytes with the running total; stops with an AbortError on abort. */
+async function readBody(
+  response: Response,
+  expectedBytes: number,
+  onBytes: (loaded: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<ArrayBuffer> {
+  if (!response.body) {
+    const buffer = await response.arrayBuffer();
+    throwIfAborted(signal);
+    onBytes(buffer.byteLength);
+    return buffer;
+  }
+  const reader = response.body.getReader();
+  const cancel = (): void => void reader.cancel().catch(() => undefined);
+  signal?.addEventListener("abort", cancel);
+  let buffer = new Uint8Array(Math.max(expectedBytes, 1));
+  let loaded = 0;
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const { done, value } = await reader.read();
+      throwIfAborted(signal);
+      if (done) break;
+      if (loaded + value.byteLength > buffer.byteLength) {
+        const grown = new Uint8Array(Math.max(buffer.byteLength * 2, loaded + value.byteLength));
+        grown.set(buffer.subarray(0, loaded));
+        buffer = grown;
+      }
+      buffer.set(value, loaded);
+      loaded += value.byteLength;
+      onBytes(loaded);
+    }
+  } catch (err) {
+    if (signal?.aborted) cancel();
+    throw err;
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+  }
+  return loaded === buffer.byteLength ? buffer.buffer : buffer.buffer.slice(0, loaded);
+}
+
+/**
+ * Loads the bundle under baseUrl (a directory URL, absolute or relative to the page): manifest, tokenizer and
+ * every weight shard, verified. Rejects with the manifest's own message for a bad manifest, with a
+ * ShardLoadError naming the shard when a shard fails twice, and with a DOMException "AbortError" on abort.
+ */
+export async function loadBundle(
+  baseUrl: string,
+  deps: LoaderDeps,
+  onProgress?: (p: LoadProgress) => void,
+  signal?: AbortSignal,
+): Promise<LoadedBundle> {
+  const fetchFn = deps.fetch; // called unbound: window.fetch refuses a `this` that is not the window
+  const base = bundleBase(baseUrl);
+  const progress: ShardProgress[] = [];
+  let totalBytes = 0;
+  const emit = (phase: LoadProgress["phase"]): void => {
+    if (!onProgress) return;
+    const shards = progress.map((s) => ({ ...s }));
+    const loadedBytes = shards.reduce((sum, s) => sum + s.loadedBytes, 0);
+    onProgress({ phase, loadedBytes, totalBytes, shards });
+  };
+
+  throwIfAborted(signal);
+  emit("manifest");
+  const manifest = parseManifest(await fetchJson(fetchFn, new URL("manifest.json", base), "manifest.json", signal));
+  const tokenizerFile = manifest.tokenizer.file;
+  const tokenizerJson = await fetchJson(fetchFn, new URL(tokenizerFile, base), tokenizerFile, signal);
+
+  for (const shard of manifest.shards) {
+    progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
+    totalBytes += shard.byteLength;
+  }
+  emit("shards");
+
+  let cacheWarning: string | undefined;
+  let cache: Cache | null = null;
+  if (deps.caches) {
+    try {
+      cache = await deps.caches.open(MODEL_CACHE_NAME);
+    } catch (err) {
+      cacheWarning = `the browser cache is unavailable: the model will be downloaded again next time (${errorMessage(err)})`;
+    }
+  }
+  throwIfAborted(signal);
+
+  const shards: ArrayBuffer[] = [];
+  for (const [index, shard] of manifest.shards.entries()) {
+    const state = progress[index];
+    const url = new URL(shard.file, base);
+    const key = shardCacheKey(url, shard);
+
+    // 1. The cache, whose entries are verified like downloads: a corrupt one is deleted and downloaded again.
+    if (cache) {
+      const cached = await readCached(cache, key, shard, signal);
+      if (cached) {
+        state.loadedBytes = shard.byteLength;
+        state.fromCache = true;
+        emit("shards");
+        shards.push(cached);
+        continue;
+      }
+    }
+
+    // 2. The network, at most twice; the second try bypasses the HTTP cache too.
+    let attempt: Attempt | undefined;
+    for (let tryIndex = 0; tryIndex < 2; tryIndex++) {
+      state.loadedBytes = 0;
+      if (tryIndex > 0) emit("shards");
+      attempt = await downloadShard(fetchFn, url, shard, tryIndex > 0, signal, (loaded) => {
+        state.loadedBytes = Math.min(loaded, shard.byteLength);
+        emit("shards");
+      });
+      if (attempt.ok) break;
+    }
+    if (!attempt || !attempt.ok) {
+      throw shardError(shard, attempt ?? { ok: false, failure: "network", message: "not downloaded" });
+    }
+    shards.push(attempt.bytes);
+
+    // 3. Into the cache; a full (or otherwise failing) cache only costs the next visit a download.
+    if (cache) {
+      try {
+        await cache.put(key, shardResponse(attempt.bytes));
+      } catch (err) {
+        rethrowIfAbort(err, signal);
+        cacheWarning =
+          errorName(err) === "QuotaExceededError"
+            ? `the browser cache is full: the model will be downloaded again next time (${errorMessage(err)})`
+            : `the browser cache could not store ${shard.file}: the model will be downloaded again next time (${errorMessage(err)})`;
+        cache = null;
+      }
+    }
+  }
+
+  emit("done");
+  const result: LoadedBundle = { manifest, tokenizerJson, shards };
+  if (cacheWarning !== undefined) result.cacheWarning = cacheWarning;
+  return result;
+}
+
+async function readCached(
+  cache: Cache,
+  key: string,
+  shard: ShardEntry,
+  signal: AbortSignal | undefined,
+): Promise<ArrayBuffer | null> {
+  let bytes: ArrayBuffer;
+  try {
+    const hit = await cache.match(key);
+    if (!hit) return null;
+    bytes = await hit.arrayBuffer();
+  } catch (err) {
+    rethrowIfAbort(err, signal);
+    return null; // an unreadable cache is a cache miss
+  }
+  throwIfAborted(signal);
+  try {
+    await verifyShard(shard, bytes);
+    return bytes;
+  } catch {
+    await cache.delete(key).catch(() => false);
+    return null;
+  }
+}
+
+async function downloadShard(
+  fetchFn: typeof fetch,
+  url: URL,
+  shard: ShardEntry,
+  retry: boolean,
+  signal: AbortSignal | undefined,
+  onBytes: (loaded: number) => void,
+): Promise<Attempt> {
+  throwIfAborted(signal);
+  let bytes: ArrayBuffer;
+  try {
+    const response = await fetchFn(url.href, retry ? { signal, cache: "reload" } : { signal });
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      return { ok: false, failure: "http", status: response.status, message: httpStatus(response) };
+    }
+    bytes = await readBody(response, shard.byteLength, onBytes, signal);
+  } catch (err) {
+    rethrowIfAbort(err, signal);
+    return { ok: false, failure: "network", message: errorMessage(err), cause: err };
+  }
+  try {
+    await verifyShard(shard, bytes);
+  } catch (err) {
+    return { ok: false, failure: "corrupt", message: errorMessage(err), cause: err };
+  }
+  return { ok: true, bytes };
+}
+
+function shardError(shard: ShardEntry, attempt: Extract<Attempt, { ok: false }>): ShardLoadError {
+  const options: ErrorOptions = attempt.cause === undefined ? {} : { cause: attempt.cause };
+  switch (attempt.failure) {
+    case "corrupt":
+      return new ShardLoadError(
+        `weight shard ${shard.file} is corrupt, twice: ${attempt.message}`,
+        shard.file,
+        "corrupt",
+        undefined,
+        options,
+      );
+    case "http":
+      return new ShardLoadError(
+        `weight shard ${shard.file} is missing: ${attempt.message} (tried twice)`,
+        shard.file,
+        "http",
+        attempt.status,
+        options,
+      );
+    case "network":
+      return new ShardLoadError(
+        `weight shard ${shard.file} could not be downloaded (tried twice): ${attempt.message}`,
+        shard.file,
+        "network",
+        undefined,
+        options,
+      );
+  }
+}
+
+function shardResponse(bytes: ArrayBuffer): Response {
+  return new Response(bytes, {
+    headers: { "Content-Type": "application/octet-stream", "Content-Length": String(bytes.byteLength) },
+  });
+}
+
+/** Every cached shard (its cache key, which carries the hash) and its size in bytes. */
+export async function listCachedModels(caches: CacheStorage): Promise<{ url: string; bytes: number }[]> {
+  if (!(await caches.has(MODEL_CACHE_NAME))) return [];
+  const cache = await caches.open(MODEL_CACHE_NAME);
+  const entries: { url: string; bytes: number }[] = [];
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    if (!response) continue;
+    const header = Number(response.headers.get("Content-Length"));
+    const bytes = Number.isInteger(header) && header > 0 ? header : (await response.arrayBuffer()).byteLength;
+    entries.push({ url: request.url, bytes });
+  }
+  return entries;
+}
+
+/** Deletes the model cache; returns how many shards it held. */
+export async function clearCachedModels(caches: CacheStorage): Promise<number> {
+  if (!(await caches.has(MODEL_CACHE_NAME))) return 0;
+  const cache = await caches.open(MODEL_CACHE_NAME);
+  const count = (await cache.keys()).length;
+  await caches.delete(MODEL_CACHE_NAME);
+  return count;
+}
