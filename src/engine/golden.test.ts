@@ -1,7 +1,6 @@
 // The tfjs engine reproduces the PyTorch reference (testdata/golden/, written by `python3 -m training.golden`):
 // encoder, denoiser, decoder + head within relative error 1e-4, and the whole sampler run id for id.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readBytes, readJson, toArrayBuffer } from "./goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -40,15 +39,6 @@ interface Golden {
   tolerance: { relative: number };
 }
 
-const GOLDEN_DIR = new URL("../../testdata/golden/", import.meta.url);
-const readBytes = (file: string): Buffer => readFileSync(fileURLToPath(new URL(file, GOLDEN_DIR)));
-const readJson = (file: string): unknown => JSON.parse(readBytes(file).toString("utf8"));
-
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  const copy = new ArrayBuffer(bytes.byteLength);
-  new Uint8Array(copy).set(bytes);
-  return copy;
-}
 
 function floats(a: GoldenArray): Float32Array {
   expect(a.dtype).toBe("float32");
