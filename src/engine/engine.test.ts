@@ -277,6 +277,16 @@ describe("worker handler (protocol.ts)", () => {
     expect(posted[1]).toEqual({ type: "error", id: "g2", message: "cancelled", cancelled: true });
     posted.length = 0;
 
+    // a cancel that arrives as its own task, as a worker message does, stops the run between steps
+    const fromOutside = (m: WorkerResponse): void => {
+      posted.push(m);
+      if (m.type === "step" && m.step.step === 1) setTimeout(() => void handle({ type: "cancel", id: "g5" }, post), 0);
+    };
+    await handle({ type: "generate", id: "g5", request: { utterance: UTTERANCE, seed: 3, steps: 40 } }, fromOutside);
+    expect(posted[posted.length - 1]).toEqual({ type: "error", id: "g5", message: "cancelled", cancelled: true });
+    expect(posted.filter((m) => m.type === "step").length).toBeLessThan(40);
+    posted.length = 0;
+
     // an empty request is a clear error for that id
     await handle({ type: "generate", id: "g3", request: { utterance: " ", seed: 1 } }, post);
     expect(posted).toEqual([{ type: "error", id: "g3", message: "the request is empty" }]);

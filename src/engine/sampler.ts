@@ -73,6 +73,19 @@ function nearestIds(x: tf.Tensor3D, table: tf.Tensor2D): tf.Tensor2D {
  * Run the sampler from given noise x_T (n × Lc × d_embed floats, Lc = max_code_len, row-major) for one utterance.
  * Deterministic: the noise is the only randomness.
  */
+/** Resolves in a new task (not a microtask), without setTimeout's minimum delay where MessageChannel exists. */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === "undefined") return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export async function sampleFromNoise(
   model: CodeFusionModel,
   uttIds: readonly number[],
@@ -109,6 +122,9 @@ export async function sampleFromNoise(
       logits.dispose();
       stepIds.push(ids);
       onStep?.(k, t, ids);
+      // Let the event loop run between steps: a worker must be able to receive "cancel" during a run (on the cpu
+      // backend reading the ids resolves without ever leaving the current task).
+      await yieldToEventLoop();
       const current: tf.Tensor3D = x;
       const estimate: tf.Tensor3D = x0hat;
       x = tf.tidy(() => {
