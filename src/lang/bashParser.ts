@@ -747,6 +747,12 @@ class Parser {
     return tok.t === "eof" || (tok.t === "op" && [";", "&", "\n", "&&", "||", ")"].includes(tok.op));
   }
 
+  /** A compound command's trailing redirections (`{ …; } > out`, `while …; done < in`) belong to it. */
+  private withRedirects<T extends { redirects: Redirect[] }>(node: T): T {
+    this.parseRedirects(node.redirects);
+    return node;
+  }
+
   private parseRedirects(into: Redirect[]): void {
     for (;;) {
       const tok = this.peek();
@@ -789,18 +795,14 @@ class Parser {
             this.scanArith(end, (p) => subs.push(p));
             this.pos = end + 2;
             const expr = this.literalWord(exprStart, end, subs);
-            const node: ArithNode = { type: "arith", expr, redirects: [], start: tok.start, end: this.pos };
-            this.parseRedirects(node.redirects);
-            return node;
+            return this.withRedirects<ArithNode>({ type: "arith", expr, redirects: [], start: tok.start, end: this.pos });
           }
         }
         this.next();
         const body = this.parseList(new Set(), false, tok.start, "(");
         const close = this.next();
         if (close.t !== "op" || close.op !== ")") this.unexpected(close);
-        const node: CompoundNode = { type: "subshell", body, redirects: [], start: tok.start, end: close.end };
-        this.parseRedirects(node.redirects);
-        return node;
+        return this.withRedirects<CompoundNode>({ type: "subshell", body, redirects: [], start: tok.start, end: close.end });
       }
       this.unexpected(tok);
     }
@@ -854,9 +856,7 @@ class Parser {
     const body = this.parseList(new Set(["}"]), false, open.start, "{");
     const close = this.peek();
     this.expectWord("}");
-    const node: CompoundNode = { type: "group", body, redirects: [], start: open.start, end: close.end };
-    this.parseRedirects(node.redirects);
-    return node;
+    return this.withRedirects<CompoundNode>({ type: "group", body, redirects: [], start: open.start, end: close.end });
   }
 
   private bodyUntil(words: string[], openPos: number, open: string): ListNode {
@@ -880,9 +880,7 @@ class Parser {
       }
       break;
     }
-    const node: IfNode = { type: "if", clauses, elseBody, redirects: [], start: open.start, end: this.pos };
-    this.parseRedirects(node.redirects);
-    return node;
+    return this.withRedirects<IfNode>({ type: "if", clauses, elseBody, redirects: [], start: open.start, end: this.pos });
   }
 
   private parseDoGroup(openPos: number, open: string): ListNode {
@@ -919,9 +917,7 @@ class Parser {
       const sep = this.peek();
       if (sep.t === "op" && (sep.op === ";" || sep.op === "\n")) this.next();
       const body = this.parseDoGroup(open.start, "for");
-      const node: ArithForNode = { type: "arithfor", header, body, redirects: [], start: open.start, end: this.pos };
-      this.parseRedirects(node.redirects);
-      return node;
+      return this.withRedirects<ArithForNode>({ type: "arithfor", header, body, redirects: [], start: open.start, end: this.pos });
     }
     const nameTok = this.next();
     if (nameTok.t !== "word") this.unexpected(nameTok);
@@ -943,11 +939,9 @@ class Parser {
       this.next();
     }
     const body = this.parseDoGroup(open.start, keyword);
-    const node: ForNode = {
+    return this.withRedirects<ForNode>({
       type: "for", keyword, variable: nameTok.word, words, body, redirects: [], start: open.start, end: this.pos,
-    };
-    this.parseRedirects(node.redirects);
-    return node;
+    });
   }
 
   private parseLoop(): LoopNode {
@@ -957,9 +951,7 @@ class Parser {
     this.expectWord("do");
     const body = this.bodyUntil(["done"], open.start, type);
     this.expectWord("done");
-    const node: LoopNode = { type, condition, body, redirects: [], start: open.start, end: this.pos };
-    this.parseRedirects(node.redirects);
-    return node;
+    return this.withRedirects<LoopNode>({ type, condition, body, redirects: [], start: open.start, end: this.pos });
   }
 
   private parseCase(): CaseNode {
@@ -971,16 +963,13 @@ class Parser {
     const items: CaseNode["items"] = [];
     for (;;) {
       this.skipNewlines();
-      let tok = this.peek();
+      const tok = this.peek();
       if (tok.t === "eof") this.fail("unclosed `case'", open.start);
       if (this.isReserved(tok, "esac")) {
         this.next();
         break;
       }
-      if (tok.t === "op" && tok.op === "(") {
-        this.next();
-        tok = this.peek();
-      }
+      if (tok.t === "op" && tok.op === "(") this.next();
       const patterns: Word[] = [];
       for (;;) {
         const w = this.next();
@@ -1001,9 +990,7 @@ class Parser {
       else if (!this.isReserved(term, "esac")) this.unexpected(term);
       items.push({ patterns, body: body.items.length ? body : null, terminator });
     }
-    const node: CaseNode = { type: "case", subject: subj.word, items, redirects: [], start: open.start, end: this.pos };
-    this.parseRedirects(node.redirects);
-    return node;
+    return this.withRedirects<CaseNode>({ type: "case", subject: subj.word, items, redirects: [], start: open.start, end: this.pos });
   }
 
   private parseFunctionKeyword(): FunctionNode {
@@ -1059,9 +1046,7 @@ class Parser {
       afterRegexOp = w.raw === "=~";
     }
     if (parens !== 0) this.fail("syntax error in conditional expression: unbalanced `('", open.start);
-    const node: CondNode = { type: "cond", words, redirects: [], start: open.start, end: this.pos };
-    this.parseRedirects(node.redirects);
-    return node;
+    return this.withRedirects<CondNode>({ type: "cond", words, redirects: [], start: open.start, end: this.pos });
   }
 
   private parseSimple(): CommandNode {
