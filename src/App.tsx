@@ -1,13 +1,12 @@
 import { useEffect, useState } from "react";
+import type { LanguageId } from "./bundle/manifest";
 
 /** The languages the project trains a model for; each ships under public/models/<id>/. */
-export const LANGUAGES = [
+export const LANGUAGES: readonly { id: LanguageId; label: string }[] = [
   { id: "bash", label: "Bash" },
   { id: "python", label: "Python" },
   { id: "cf", label: "Excel CF rules" },
-] as const;
-
-type LanguageId = (typeof LANGUAGES)[number]["id"];
+];
 
 interface ModelSummary {
   language: LanguageId;

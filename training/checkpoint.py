@@ -29,6 +29,13 @@ def save_checkpoint(run_dir: Path, model: CodeFusion, cfg: Config, tokenizer_fil
     return path
 
 
+def resolve_device(name: str) -> str:
+    """The config's device setting ("auto", "cpu", "cuda") as a device to use: auto is CUDA when there is a GPU."""
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
 def load_checkpoint(run_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Config, Tokenizer]:
     run_dir = Path(run_dir)
     state = torch.load(run_dir / "ckpt.pt", map_location="cpu", weights_only=True)

@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 from typing import Dict, Optional
 
-import torch
 
 from . import data
-from .checkpoint import load_checkpoint, schedule_for
+from .checkpoint import load_checkpoint, resolve_device, schedule_for
 from .config import Config
 from .model import CodeFusion
 from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
@@ -85,7 +84,7 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
 
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    device = resolve_device(args.device)
     if args.run:
         model, cfg, tok = load_checkpoint(Path(args.run), device)
     else:

@@ -14,11 +14,10 @@ import json
 import time
 from pathlib import Path
 
-import torch
 
 from . import data
 from .baseline import predict as baseline_predictions
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, resolve_device
 from .config import add_config_arguments, make_config, parse_overrides
 from .evaluate import evaluate
 from .export import attach_eval, export_bundle, load_bundle
@@ -44,7 +43,7 @@ def main(argv=None) -> None:
     run_dir, bundle_dir = Path(args.run), Path(args.bundle)
 
     summary = train(cfg)
-    model_device = "cuda" if torch.cuda.is_available() and cfg.train.device != "cpu" else "cpu"
+    model_device = resolve_device(cfg.train.device)
     model, cfg, tok = load_checkpoint(run_dir)
     export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
     bundled, cfg, tok = load_bundle(bundle_dir, model_device)

@@ -24,7 +24,7 @@ import torch
 import torch.distributed as dist
 
 from . import data
-from .checkpoint import save_checkpoint, schedule_for
+from .checkpoint import resolve_device, save_checkpoint, schedule_for
 from .config import Config, add_config_arguments, make_config, parse_overrides
 from .model import CodeFusion
 from .predictions import exact_match_table
@@ -208,7 +208,7 @@ def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: 
 
 def setup_distributed(device_name: str):
     """(rank, world, device) from torchrun's environment, or a single process."""
-    want_cuda = device_name == "cuda" or (device_name == "auto" and torch.cuda.is_available())
+    want_cuda = resolve_device(device_name) == "cuda"
     if "RANK" in os.environ and int(os.environ.get("WORLD_SIZE", "1")) > 1:
         dist.init_process_group(backend="nccl" if want_cuda else "gloo")
         rank, world = dist.get_rank(), dist.get_world_size()

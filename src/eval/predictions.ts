@@ -1,8 +1,9 @@
 // Predictions files (docs/predictions-format.md): JSON lines written by training/evaluate.py and
 // training/baseline.py, one test item per line.
+import type { LanguageId } from "../bundle/manifest";
 import type { CfTable } from "../lang/cf";
 
-export type Language = "bash" | "python" | "cf";
+export type Language = LanguageId;
 export const LANGUAGES: readonly Language[] = ["bash", "python", "cf"];
 
 export interface Candidate {
