@@ -78,33 +78,31 @@ export function executionMatch(row: PredictionRow, k: number): boolean {
  */
 export function bleuAtK(rows: readonly PredictionRow[]): AtK {
   const references = rows.map((r) => tokenizeForBleu(r.gold));
+  const candidates = rows.map((r) => codes(r, 5).map(tokenizeForBleu)); // tokenised once for every k
+  // each item's candidates by smoothed sentence-level BLEU, best first (stable: earlier rank wins ties)
+  const byBleu = candidates.map((options, i) =>
+    options
+      .map((tokens, rank) => ({ tokens, rank, score: corpusBleu([references[i]], [tokens], 4, true) }))
+      .sort((a, b) => b.score - a.score),
+  );
   const [top1, top3, top5] = TOP_K.map((k) => {
-    const hypotheses = rows.map((r, i) => {
-      const options = codes(r, k).map(tokenizeForBleu);
-      if (options.length === 0) return [];
-      let best = options[0];
-      let bestScore = -1;
-      for (const tokens of options) {
-        const score = corpusBleu([references[i]], [tokens], 4, true);  // smoothed sentence-level BLEU
-        if (score > bestScore) [best, bestScore] = [tokens, score];
-      }
-      return best;
-    });
+    const hypotheses = byBleu.map((sorted) => sorted.find((c) => c.rank < k)?.tokens ?? []);
     return round2(100 * corpusBleu(references, hypotheses, 4, false));
   });
   return { top1, top3, top5 };
 }
 
 function diversity(rows: readonly PredictionRow[]): SystemReport["diversity"] {
-  const mean = (f: (r: PredictionRow) => number): number =>
-    rows.length === 0 ? 0 : Math.round((1000 * rows.reduce((s, r) => s + f(r), 0)) / rows.length) / 1000;
-  const tokens = (r: PredictionRow): string[][] => codes(r, 5).map(tokenizeForBleu);
+  const mean = (values: number[]): number =>
+    values.length === 0 ? 0 : Math.round((1000 * values.reduce((s, v) => s + v, 0)) / values.length) / 1000;
+  const tokens = rows.map((r) => codes(r, 5).map(tokenizeForBleu)); // once per item, for all four n
+  const distinct = (n: number): number => mean(tokens.map((t) => distinctNgrams(t, n)));
   return {
-    distinct1: mean((r) => distinctNgrams(tokens(r), 1)),
-    distinct2: mean((r) => distinctNgrams(tokens(r), 2)),
-    distinct3: mean((r) => distinctNgrams(tokens(r), 3)),
-    distinct4: mean((r) => distinctNgrams(tokens(r), 4)),
-    editDistance: mean((r) => meanPairwiseEditDistance(codes(r, 5))),
+    distinct1: distinct(1),
+    distinct2: distinct(2),
+    distinct3: distinct(3),
+    distinct4: distinct(4),
+    editDistance: mean(rows.map((r) => meanPairwiseEditDistance(codes(r, 5)))),
   };
 }
 
