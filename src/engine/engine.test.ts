@@ -213,6 +213,21 @@ describe("Engine (golden bundle, cpu)", () => {
     await expect(engine.generate({ utterance: "x", seed: Number.NaN }).next()).rejects.toThrow(/seed/);
   });
 
+  it("leaves tf.memory().numTensors the same after the 1st and the 20th generation", async () => {
+    const counts: number[] = [];
+    for (let run = 1; run <= 20; run++) {
+      for await (const item of engine.generate({ utterance: UTTERANCE, seed: run, steps: 3 })) void item;
+      counts.push(tf.memory().numTensors);
+    }
+    expect(counts[19]).toBe(counts[0]);
+  });
+
+  it("warmUp runs a short generation and leaves nothing behind", async () => {
+    const before = tf.memory().numTensors;
+    expect(await engine.warmUp()).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("a disposed engine refuses to generate", async () => {
     const other = new Engine(bundle);
     other.dispose();
@@ -252,9 +267,11 @@ describe("worker handler (protocol.ts)", () => {
 
     await handle({ type: "load", baseUrl: "http://test/golden/" }, post);
     const ready = posted[posted.length - 1];
-    expect(posted.slice(0, -1).every((m) => m.type === "progress")).toBe(true);
+    expect(posted.slice(0, -2).every((m) => m.type === "progress")).toBe(true);
+    expect(posted[posted.length - 2]).toEqual({ type: "warming-up", backend: "cpu" });
     expect(posted.some((m) => m.type === "progress" && m.progress.phase === "done")).toBe(true);
     expect(ready).toMatchObject({ type: "ready", backend: "cpu", language: "cf", maxUtteranceLen: 16 });
+    expect(ready?.type === "ready" && ready.warmupMs > 0).toBe(true);
     posted.length = 0;
 
     await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1 } }, post);
@@ -307,6 +324,63 @@ describe("worker handler (protocol.ts)", () => {
     await handle({ type: "cancel", id: "nope" }, post);
     await handle({ type: "clear-cache" }, post);
     expect(posted).toEqual([{ type: "cache-cleared", removed: 3 }]);
+  });
+
+  it("a lost device ends the running generation with a clear error; the next request re-initialises", async () => {
+    let loseDevice: (detail: string) => void = () => undefined;
+    let prepared = 0;
+    const resets: string[] = [];
+    const lossDeps: WorkerDeps = {
+      ...deps,
+      prepareBackend: async (override) => {
+        prepared++;
+        await tf.setBackend("cpu");
+        const deviceLost = new Promise<string>((resolve) => {
+          loseDevice = resolve;
+        });
+        return { backend: override ?? "cpu", reason: `attempt ${prepared}`, deviceLost };
+      },
+      resetBackend: (name) => void resets.push(name),
+    };
+    const handle = createWorkerHandler(lossDeps);
+    const posted: WorkerResponse[] = [];
+    const post = (m: WorkerResponse): void => void posted.push(m);
+    await handle({ type: "load", baseUrl: "http://test/golden/" }, post);
+    expect(posted[posted.length - 1]).toMatchObject({ type: "ready", reason: "attempt 1" });
+    posted.length = 0;
+
+    const losing = (m: WorkerResponse): void => {
+      posted.push(m);
+      if (m.type === "step" && m.step.step === 2) setTimeout(() => loseDevice("test: device destroyed"), 0);
+    };
+    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1, steps: 40 } }, losing);
+    const lostMessage = "The GPU device was lost (test: device destroyed). This run stopped; the next request sets the GPU up again.";
+    expect(posted).toContainEqual({ type: "device-lost", message: lostMessage });
+    expect(posted[posted.length - 1]).toEqual({ type: "error", id: "g1", message: lostMessage, deviceLost: true });
+    expect(posted.filter((m) => m.type === "step").length).toBeLessThan(40);
+    posted.length = 0;
+
+    await handle({ type: "generate", id: "g2", request: { utterance: UTTERANCE, seed: 1, steps: 3 } }, post);
+    expect(resets).toEqual(["cpu"]);
+    expect(prepared).toBe(2);
+    expect(posted.map((m) => m.type)).toEqual(["warming-up", "ready", "step", "step", "step", "done"]);
+    expect(posted[1]).toMatchObject({ type: "ready", reason: "attempt 2" });
+  });
+
+  it("passes a backend override to prepareBackend and refuses an unknown backend name", async () => {
+    const seen: (string | undefined)[] = [];
+    const handle = createWorkerHandler({
+      ...deps,
+      prepareBackend: async (override) => {
+        seen.push(override);
+        return deps.prepareBackend();
+      },
+    });
+    const posted: WorkerResponse[] = [];
+    await handle({ type: "load", baseUrl: "http://test/golden/", backend: "cpu" }, (m) => void posted.push(m));
+    await handle({ type: "load", baseUrl: "http://test/golden/", backend: "tpu" }, (m) => void posted.push(m));
+    expect(seen).toEqual(["cpu"]);
+    expect(posted[posted.length - 1]).toEqual({ type: "error", message: "unknown or malformed message (load)" });
   });
 
   it("a failed load is an error message", async () => {

@@ -194,6 +194,19 @@ export class Engine {
     }
   }
 
+  /**
+   * Runs one short generation (2 steps, the default number of samples) so every kernel is compiled and every
+   * weight is on the device before the first real request; resolves to the time it took in ms.
+   */
+  async warmUp(): Promise<number> {
+    const start = performance.now();
+    const run = this.generate({ utterance: "warm up", steps: 2, seed: 0 });
+    while (!(await run.next()).done) {
+      // drain: only the side effect (compiled kernels) matters
+    }
+    return performance.now() - start;
+  }
+
   /** Stops running generations (they reject with an AbortError) and frees the model's weights. */
   dispose(): void {
     if (this.disposed) return;

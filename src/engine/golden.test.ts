@@ -1,84 +1,25 @@
 // The tfjs engine reproduces the PyTorch reference (testdata/golden/, written by `python3 -m training.golden`):
 // encoder, denoiser, decoder + head within relative error 1e-4, and the whole sampler run id for id.
+// The comparison itself is goldenCheck.ts, which the browser parity page runs on WebGPU and wasm too (e2e/).
 import { readBytes, readJson, toArrayBuffer } from "./goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { parseManifest, verifyShard, type BundleManifest, type ClampMode } from "../bundle/manifest";
-import { createCodeTokenizer, type CodeTokenizer } from "../tokenizer/index";
+import { parseManifest, verifyShard, type BundleManifest } from "../bundle/manifest";
+import { checkGolden, goldenFloats as floats, goldenInts as ints, relativeError, type Golden, type GoldenReport } from "./goldenCheck";
 import { CodeFusionModel } from "./model";
-import { codeIds, rankCandidates, sampleFromNoise, stridedTimesteps } from "./sampler";
+import { rankCandidates, sampleFromNoise } from "./sampler";
 import { dequantize, halfToFloat } from "./weights";
-
-interface GoldenArray {
-  shape: number[];
-  dtype: "float32" | "int32";
-  data: string;
-}
-
-interface Golden {
-  utterance: string;
-  utterance_ids: GoldenArray;
-  utterance_mask: GoldenArray;
-  encoder_output: GoldenArray;
-  denoiser: { t: number; x_t: GoldenArray; x0_prev: GoldenArray; x0_hat: GoldenArray };
-  decoder: { z: GoldenArray; logits: GoldenArray };
-  sampling: {
-    steps: number;
-    samples: number;
-    clamp: ClampMode;
-    timesteps: [number, number][];
-    noise: GoldenArray;
-    step_ids: GoldenArray;
-    final_ids: GoldenArray;
-    confidence: GoldenArray;
-    codes: string[];
-    candidates: { code: string; score: number }[];
-  };
-  min_logit_margin: number;
-  tolerance: { relative: number };
-}
-
-
-function floats(a: GoldenArray): Float32Array {
-  expect(a.dtype).toBe("float32");
-  const bytes = toArrayBuffer(Buffer.from(a.data, "base64"));
-  return new Float32Array(bytes);
-}
-
-function ints(a: GoldenArray): number[] {
-  expect(a.dtype).toBe("int32");
-  return Array.from(new Int32Array(toArrayBuffer(Buffer.from(a.data, "base64"))));
-}
-
-/** Split a flat array into rows of `size`. */
-function rows<T>(flat: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < flat.length; i += size) out.push(flat.slice(i, i + size));
-  return out;
-}
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / scale;
-}
-
-const errors: Record<string, number> = {};
 
 describe("golden vectors (testdata/golden)", () => {
   let golden: Golden;
   let manifest: BundleManifest;
   let model: CodeFusionModel;
-  let tokenizer: CodeTokenizer;
   let tol: number;
   let uttIds: number[];
   let uttMask: number[];
+
+  let report: GoldenReport;
 
   beforeAll(async () => {
     await tf.setBackend("cpu");
@@ -91,8 +32,8 @@ describe("golden vectors (testdata/golden)", () => {
       await verifyShard(shard, bytes);
       shards.push(bytes);
     }
+    report = await checkGolden(golden, manifest, shards, readJson(manifest.tokenizer.file));
     model = new CodeFusionModel(manifest, dequantize(manifest, shards));
-    tokenizer = createCodeTokenizer(readJson(manifest.tokenizer.file));
     tol = golden.tolerance.relative;
     expect(tol).toBeLessThanOrEqual(1e-4);
     uttIds = ints(golden.utterance_ids);
@@ -101,7 +42,7 @@ describe("golden vectors (testdata/golden)", () => {
 
   afterAll(() => {
     model?.dispose();
-    console.log("max relative errors:", JSON.stringify(errors));
+    console.log("max relative errors:", JSON.stringify({ ...report?.errors, confidenceAbs: report?.confidenceAbs, scoreAbs: report?.scoreAbs }));
   });
 
   it("converts float16 exactly", () => {
@@ -122,69 +63,42 @@ describe("golden vectors (testdata/golden)", () => {
     await expect(verifyShard(shard, bytes)).rejects.toThrow(shard.file);
   });
 
-  it("encodes the utterance like the encoder (real positions)", () => {
-    const encoded = model.encode(uttIds, uttMask);
-    try {
-      const actual = encoded.memory.dataSync();
-      const expected = floats(golden.encoder_output);
-      const d = manifest.model.d_model;
-      const real = uttMask.reduce((a, m) => a + (m ? 1 : 0), 0);
-      expect(uttMask.slice(0, real).every((m) => m === 1)).toBe(true);
-      errors.encoder = relativeError(actual.subarray(0, real * d), expected.subarray(0, real * d));
-      expect(errors.encoder).toBeLessThan(tol);
-      // Leaving the padding out entirely gives the same real positions (docs/model-format.md, Encoder).
-      const trimmed = model.encode(uttIds.slice(0, real), uttMask.slice(0, real));
-      errors.encoderTrimmed = relativeError(trimmed.memory.dataSync(), expected.subarray(0, real * d));
-      trimmed.dispose();
-      expect(errors.encoderTrimmed).toBeLessThan(tol);
-    } finally {
-      encoded.dispose();
-    }
+  it("encodes the utterance like the encoder (real positions), with or without the padding", () => {
+    expect(report.errors.encoder).toBeLessThan(tol);
+    // Leaving the padding out entirely gives the same real positions (docs/model-format.md, Encoder).
+    const d = manifest.model.d_model;
+    const real = uttMask.reduce((a, m) => a + (m ? 1 : 0), 0);
+    expect(uttMask.slice(0, real).every((m) => m === 1)).toBe(true);
+    const trimmed = model.encode(uttIds.slice(0, real), uttMask.slice(0, real));
+    const error = relativeError(trimmed.memory.dataSync(), floats(golden.encoder_output).subarray(0, real * d));
+    trimmed.dispose();
+    expect(error).toBeLessThan(tol);
   });
 
   it("denoises and decodes like the denoiser, decoder and head", () => {
-    const { d_embed: dEmbed } = manifest.model;
-    const encoded = model.encode(uttIds, uttMask);
-    const [Lc] = golden.denoiser.x_t.shape as [number, number];
-    const xT = tf.tensor3d(floats(golden.denoiser.x_t), [1, Lc, dEmbed]);
-    const x0Prev = tf.tensor3d(floats(golden.denoiser.x0_prev), [1, Lc, dEmbed]);
-    try {
-      const x0hat = model.denoise(xT, golden.denoiser.t, x0Prev, encoded.memoryKV, encoded.mask);
-      errors.denoiser = relativeError(x0hat.dataSync(), floats(golden.denoiser.x0_hat));
-      // The decoder is checked on the golden x0_hat itself, so its error does not include the denoiser's.
-      const x0Golden = tf.tensor3d(floats(golden.denoiser.x0_hat), [1, Lc, dEmbed]);
-      const { z, logits } = model.decode(x0Golden, encoded.memoryKV, encoded.mask);
-      errors.decoderZ = relativeError(z.dataSync(), floats(golden.decoder.z));
-      errors.logits = relativeError(logits.dataSync(), floats(golden.decoder.logits));
-      tf.dispose([x0hat, x0Golden, z, logits]);
-      expect(errors.denoiser).toBeLessThan(tol);
-      expect(errors.decoderZ).toBeLessThan(tol);
-      expect(errors.logits).toBeLessThan(tol);
-    } finally {
-      tf.dispose([xT, x0Prev]);
-      encoded.dispose();
-    }
+    expect(report.errors.denoiser).toBeLessThan(tol);
+    expect(report.errors.decoderZ).toBeLessThan(tol);
+    expect(report.errors.logits).toBeLessThan(tol);
   });
 
-  it("samples exactly the golden ids, confidences, codes and candidates", async () => {
-    const s = golden.sampling;
-    const { max_code_len: Lc } = manifest.model;
-    expect(stridedTimesteps(manifest.diffusion.T, s.steps)).toEqual(s.timesteps);
-    const seen: number[] = [];
-    const result = await sampleFromNoise(model, uttIds, uttMask, s.steps, floats(s.noise), s.clamp, (k) => seen.push(k));
-    expect(seen).toEqual(Array.from({ length: s.steps }, (_, k) => k));
-    const stepIds = rows(rows(ints(s.step_ids), Lc), s.samples);
-    expect(result.stepIds).toEqual(stepIds);
-    expect(result.finalIds).toEqual(rows(ints(s.final_ids), Lc));
-    const confidence = floats(s.confidence);
-    errors.confidenceAbs = Math.max(...result.confidence.map((c, i) => Math.abs(c - (confidence[i] as number))));
-    expect(errors.confidenceAbs).toBeLessThan(1e-4);
-    const codes = result.finalIds.map((ids) => tokenizer.decode(codeIds(ids)));
-    expect(codes).toEqual(s.codes);
-    const candidates = rankCandidates(codes, result.confidence, manifest.sampler.top_k);
-    expect(candidates.map((c) => c.code)).toEqual(s.candidates.map((c) => c.code));
-    errors.scoreAbs = Math.max(...candidates.map((c, i) => Math.abs(c.score - (s.candidates[i]?.score ?? NaN))));
-    expect(errors.scoreAbs).toBeLessThan(1e-4);
+  it("samples exactly the golden ids, confidences, codes and candidates", () => {
+    expect(report.timestepsEqual).toBe(true);
+    expect(report.stepIdsEqual).toBe(true);
+    expect(report.finalIdsEqual).toBe(true);
+    expect(report.confidenceAbs).toBeLessThan(1e-4);
+    expect(report.codes).toEqual(golden.sampling.codes);
+    expect(report.candidatesEqual).toBe(true);
+    expect(report.scoreAbs).toBeLessThan(1e-4);
+    expect(report.tensorsAfter).toBe(report.tensorsBefore);
+    expect(report.passed).toBe(true);
+  });
+
+  it("fails the check when a weight is off (the check can fail)", async () => {
+    const shards = manifest.shards.map((shard) => toArrayBuffer(readBytes(shard.file)));
+    const first = new Int8Array(shards[0] as ArrayBuffer);
+    for (let i = 0; i < 64; i++) first[i] = ((first[i] as number) + 7) | 0;
+    const broken = await checkGolden(golden, manifest, shards, readJson(manifest.tokenizer.file));
+    expect(broken.passed).toBe(false);
   });
 
   it("does not leak tensors across sampling runs", async () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../bundle/manifest";
 import {
+  clearCachedModel,
   clearCachedModels,
   listCachedModels,
   loadBundle,
@@ -20,6 +21,8 @@ const SHARD = "weights-000.bin";
 const goldenBytes = (file: string): Uint8Array<ArrayBuffer> => Uint8Array.from(readFileSync(join(GOLDEN, file)));
 const manifest = parseManifest(JSON.parse(readFileSync(join(GOLDEN, "manifest.json"), "utf8")));
 const shardKey = `${BASE}${SHARD}?sha256=${manifest.shards[0].sha256}`;
+const manifestKey = `${BASE}manifest.json`;
+const tokenizerKey = `${BASE}${manifest.tokenizer.file}`;
 
 function corrupted(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = Uint8Array.from(bytes);
@@ -156,9 +159,10 @@ describe("loadBundle", () => {
   it("caches verified shards and loads them again offline", async () => {
     const storage = new FakeCacheStorage();
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
-    expect([...storage.cache().entries.keys()]).toEqual([shardKey]);
+    expect([...storage.cache().entries.keys()].sort()).toEqual([manifestKey, shardKey, tokenizerKey].sort());
 
-    const offline = fakeServer((file) => (file.endsWith(".bin") ? new TypeError("Failed to fetch") : undefined));
+    // No network at all: manifest and tokenizer come from their cached copies, the shard from its verified entry.
+    const offline = fakeServer(() => new TypeError("Failed to fetch"));
     const events: LoadProgress[] = [];
     const bundle = await loadBundle(BASE, { fetch: offline.fetch, caches: storage.storage }, (p) => events.push(p));
     expect(offline.calls.some((url) => url.endsWith(".bin"))).toBe(false);
@@ -185,7 +189,7 @@ describe("loadBundle", () => {
     await expect(load).rejects.toBeInstanceOf(ShardLoadError);
     await expect(load).rejects.toMatchObject({ file: SHARD, failure: "corrupt" });
     expect(server.calls.filter((url) => url.endsWith(SHARD))).toHaveLength(2);
-    expect(storage.cache().entries.size).toBe(0);
+    expect(storage.cache().entries.has(shardKey)).toBe(false);
   });
 
   it("rejects naming a missing shard and its HTTP status", async () => {
@@ -283,8 +287,14 @@ describe("listCachedModels / clearCachedModels", () => {
     expect(await clearCachedModels(storage.storage)).toBe(0);
 
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
-    expect(await listCachedModels(storage.storage)).toEqual([{ url: shardKey, bytes: manifest.shards[0].byteLength }]);
-    expect(await clearCachedModels(storage.storage)).toBe(1);
+    const listed = await listCachedModels(storage.storage);
+    expect(listed.find((e) => e.url === shardKey)).toEqual({ url: shardKey, bytes: manifest.shards[0].byteLength });
+    expect(listed.map((e) => e.url).sort()).toEqual([manifestKey, shardKey, tokenizerKey].sort());
+    expect(await clearCachedModel(storage.storage, "http://test/other-model/")).toBe(0);
+    expect(await clearCachedModels(storage.storage)).toBe(3);
+    expect(await listCachedModels(storage.storage)).toEqual([]);
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    expect(await clearCachedModel(storage.storage, BASE)).toBe(3);
     expect(await listCachedModels(storage.storage)).toEqual([]);
   });
 });

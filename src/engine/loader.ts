@@ -100,13 +100,25 @@ function httpStatus(response: Response): string {
   return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
 }
 
-async function fetchJson(fetchFn: typeof fetch, url: URL, file: string, signal: AbortSignal | undefined): Promise<unknown> {
+/**
+ * Fetches a JSON file of the bundle. A copy goes into the cache, and when the network is unreachable (offline, not
+ * an HTTP error) the cached copy is used, so a model that was loaded once loads again without a network.
+ */
+async function fetchJson(
+  fetchFn: typeof fetch,
+  url: URL,
+  file: string,
+  signal: AbortSignal | undefined,
+  cache: Cache | null,
+): Promise<unknown> {
   let response: Response;
   try {
     response = await fetchFn(url.href, { signal });
   } catch (err) {
     rethrowIfAbort(err, signal);
-    throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
+    const cached = cache ? await cache.match(url.href).catch(() => undefined) : undefined;
+    if (!cached) throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
+    response = cached;
   }
   if (!response.ok) throw new Error(`${file} could not be downloaded: ${httpStatus(response)}`);
   let text: string;
@@ -117,11 +129,14 @@ async function fetchJson(fetchFn: typeof fetch, url: URL, file: string, signal: 
     throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
   }
   throwIfAborted(signal);
+  let json: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    json = JSON.parse(text) as unknown;
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
+  await cache?.put(url.href, new Response(text, { headers: { "Content-Type": "application/json" } })).catch(() => undefined);
+  return json;
 }
 
 /** Reads a body to the end, calling onBytes with the running total; stops with an AbortError on abort. */
@@ -190,16 +205,6 @@ export async function loadBundle(
 
   throwIfAborted(signal);
   emit("manifest");
-  const manifest = parseManifest(await fetchJson(fetchFn, new URL("manifest.json", base), "manifest.json", signal));
-  const tokenizerFile = manifest.tokenizer.file;
-  const tokenizerJson = await fetchJson(fetchFn, new URL(tokenizerFile, base), tokenizerFile, signal);
-
-  for (const shard of manifest.shards) {
-    progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
-    totalBytes += shard.byteLength;
-  }
-  emit("shards");
-
   let cacheWarning: string | undefined;
   let cache: Cache | null = null;
   if (deps.caches) {
@@ -210,6 +215,15 @@ export async function loadBundle(
     }
   }
   throwIfAborted(signal);
+  const manifest = parseManifest(await fetchJson(fetchFn, new URL("manifest.json", base), "manifest.json", signal, cache));
+  const tokenizerFile = manifest.tokenizer.file;
+  const tokenizerJson = await fetchJson(fetchFn, new URL(tokenizerFile, base), tokenizerFile, signal, cache);
+
+  for (const shard of manifest.shards) {
+    progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
+    totalBytes += shard.byteLength;
+  }
+  emit("shards");
 
   const shards: ArrayBuffer[] = [];
   for (const [index, shard] of manifest.shards.entries()) {
@@ -371,7 +385,19 @@ export async function listCachedModels(caches: CacheStorage): Promise<{ url: str
   return entries;
 }
 
-/** Deletes the model cache; returns how many shards it held. */
+/** Deletes the cached files of one model (every entry under its bundle URL); returns how many there were. */
+export async function clearCachedModel(caches: CacheStorage, baseUrl: string): Promise<number> {
+  if (!(await caches.has(MODEL_CACHE_NAME))) return 0;
+  const base = bundleBase(baseUrl).href;
+  const cache = await caches.open(MODEL_CACHE_NAME);
+  let removed = 0;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(base) && (await cache.delete(request))) removed++;
+  }
+  return removed;
+}
+
+/** Deletes the model cache; returns how many files it held. */
 export async function clearCachedModels(caches: CacheStorage): Promise<number> {
   if (!(await caches.has(MODEL_CACHE_NAME))) return 0;
   const cache = await caches.open(MODEL_CACHE_NAME);

@@ -4,17 +4,23 @@
 //   self.onmessage = (e: MessageEvent<unknown>) => void handle(e.data, (m) => self.postMessage(m));
 // and tests drive it with fakes or with the real Engine on the cpu backend.
 import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
+import { isBackendName, type BackendName } from "./backend";
 import { abortError, isAbortError, type Candidate, type GenerationRequest, type GenerationStep } from "./engine";
 import type { LoadedBundle, LoadProgress } from "./loader";
 
 export type WorkerRequest =
-  | { type: "load"; baseUrl: string }
+  /** backend: an override of the automatic choice (backend.ts), for tests and curious users. */
+  | { type: "load"; baseUrl: string; backend?: BackendName }
   | { type: "generate"; id: string; request: GenerationRequest }
   | { type: "cancel"; id: string }
-  | { type: "clear-cache" };
+  | { type: "clear-cache" }
+  /** Destroys the WebGPU device, as a driver reset would: how tests reach the lost-device path. */
+  | { type: "lose-device" };
 
 export type WorkerResponse =
   | { type: "progress"; progress: LoadProgress }
+  /** The weights are loaded; one short run now compiles every kernel (part of loading). */
+  | { type: "warming-up"; backend: string }
   | {
       type: "ready";
       /** The tfjs backend in use ("webgl", "wasm", "cpu", …) and why it was chosen (e.g. a fallback). */
@@ -23,13 +29,17 @@ export type WorkerResponse =
       language: LanguageId;
       sampler: SamplerDefaults;
       maxUtteranceLen: number;
+      /** How long the warm-up run took, ms. */
+      warmupMs: number;
       cacheWarning?: string;
     }
   | { type: "step"; id: string; step: GenerationStep }
   | { type: "done"; id: string; candidates: Candidate[] }
   | { type: "cache-cleared"; removed: number }
+  /** The WebGPU device was lost; a running generation ends with an error, the next request re-initialises. */
+  | { type: "device-lost"; message: string }
   /** id: the generation it concerns (absent for load, clear-cache and malformed messages); cancelled: an abort. */
-  | { type: "error"; id?: string; message: string; cancelled?: boolean };
+  | { type: "error"; id?: string; message: string; cancelled?: boolean; deviceLost?: boolean };
 
 /** What the worker needs of an engine (Engine implements it). */
 export interface EngineLike {
@@ -38,12 +48,25 @@ export interface EngineLike {
   readonly maxUtteranceLen: number;
   readonly cacheWarning: string | undefined;
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationStep>;
+  /** Compiles the kernels with one short run; resolves to its duration in ms. */
+  warmUp(): Promise<number>;
   dispose(): void;
 }
 
+export interface PreparedBackend {
+  backend: string;
+  reason: string;
+  /** Resolves with a message if the device behind the backend is lost (WebGPU); absent or never otherwise. */
+  deviceLost?: Promise<string>;
+}
+
 export interface WorkerDeps {
-  /** Pick and initialise the tfjs backend; called once per load, before the engine is built. */
-  prepareBackend(): Promise<{ backend: string; reason: string }>;
+  /** Pick and initialise the tfjs backend; called once per load, and again after a lost device. */
+  prepareBackend(override?: BackendName): Promise<PreparedBackend>;
+  /** Forget a backend whose device was lost, so the next prepareBackend() starts a new one. */
+  resetBackend?(backend: string): void;
+  /** Destroy the WebGPU device (lose-device message); false when the backend has none. */
+  loseDevice?(): boolean;
   loadBundle(baseUrl: string, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<LoadedBundle>;
   createEngine(bundle: LoadedBundle): EngineLike;
   /** Empties the model cache; resolves to the number of shards removed. */
@@ -79,8 +102,11 @@ function isGenerationRequest(value: unknown): value is GenerationRequest {
 export function parseWorkerRequest(message: unknown): WorkerRequest | null {
   if (!isRecord(message)) return null;
   switch (message.type) {
-    case "load":
-      return typeof message.baseUrl === "string" ? { type: "load", baseUrl: message.baseUrl } : null;
+    case "load": {
+      if (typeof message.baseUrl !== "string") return null;
+      if (message.backend === undefined) return { type: "load", baseUrl: message.baseUrl };
+      return isBackendName(message.backend) ? { type: "load", baseUrl: message.baseUrl, backend: message.backend } : null;
+    }
     case "generate":
       return typeof message.id === "string" && isGenerationRequest(message.request)
         ? { type: "generate", id: message.id, request: message.request }
@@ -89,49 +115,104 @@ export function parseWorkerRequest(message: unknown): WorkerRequest | null {
       return typeof message.id === "string" ? { type: "cancel", id: message.id } : null;
     case "clear-cache":
       return { type: "clear-cache" };
+    case "lose-device":
+      return { type: "lose-device" };
     default:
       return null;
   }
 }
 
+/** The abort reason of a generation stopped by a lost device (an AbortController's reason). */
+class DeviceLostReason {
+  constructor(readonly message: string) {}
+}
+
+export function deviceLostMessage(detail: string): string {
+  return `The GPU device was lost (${detail}). This run stopped; the next request sets the GPU up again.`;
+}
+
 /**
  * The worker's dispatcher. One engine at a time: a new load cancels a load in progress and any generation, and
- * replaces the engine once the new one is ready. One generation at a time: a new generate cancels the running one
- * (which ends with an error message, cancelled: true). Each message's promise settles when its work is over
- * (for generate: after "done" or "error"); it never rejects, failures are posted as error messages.
+ * replaces the engine once the new one is ready (after its warm-up run). One generation at a time: a new generate
+ * cancels the running one (which ends with an error message, cancelled: true). A lost WebGPU device ends the
+ * running generation with an error (deviceLost: true); the next generate re-initialises the backend, rebuilds
+ * the engine from the bundle already in memory and posts "ready" again before it runs. Each message's promise
+ * settles when its work is over (for generate: after "done" or "error"); it never rejects, failures are posted.
  */
 export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
   let engine: EngineLike | null = null;
+  let bundle: LoadedBundle | null = null;
+  let override: BackendName | undefined;
+  let backend: PreparedBackend | null = null;
+  /** Set when the device behind `backend` was lost: the detail, until the next re-initialisation. */
+  let lostDevice: string | null = null;
   let loading: AbortController | null = null;
+  let reviving: Promise<void> | null = null;
   const generations = new Map<string, AbortController>();
 
-  const cancelAll = (): void => {
-    for (const controller of generations.values()) controller.abort();
+  const cancelAll = (reason?: unknown): void => {
+    for (const controller of generations.values()) controller.abort(reason);
   };
 
-  async function load(baseUrl: string, post: Post): Promise<void> {
+  /** Prepares the backend and watches its device; a loss stops every generation. */
+  async function prepare(post: Post): Promise<PreparedBackend> {
+    const prepared = await deps.prepareBackend(override);
+    backend = prepared;
+    lostDevice = null;
+    void prepared.deviceLost?.then((detail) => {
+      if (backend !== prepared) return; // a device we already replaced
+      lostDevice = detail;
+      cancelAll(new DeviceLostReason(detail));
+      post({ type: "device-lost", message: deviceLostMessage(detail) });
+    });
+    return prepared;
+  }
+
+  /** Builds the engine on the current backend, warms it up and says so. */
+  async function start(loaded: LoadedBundle, prepared: PreparedBackend, post: Post): Promise<void> {
+    const next = deps.createEngine(loaded);
+    post({ type: "warming-up", backend: prepared.backend });
+    let warmupMs: number;
+    try {
+      warmupMs = await next.warmUp();
+    } catch (err) {
+      next.dispose();
+      throw err;
+    }
+    engine = next;
+    bundle = loaded;
+    const ready: WorkerResponse = {
+      type: "ready",
+      backend: prepared.backend,
+      reason: prepared.reason,
+      language: next.language,
+      sampler: next.sampler,
+      maxUtteranceLen: next.maxUtteranceLen,
+      warmupMs,
+    };
+    if (next.cacheWarning !== undefined) ready.cacheWarning = next.cacheWarning;
+    post(ready);
+  }
+
+  async function load(baseUrl: string, backendOverride: BackendName | undefined, post: Post): Promise<void> {
     loading?.abort();
     cancelAll();
     const controller = new AbortController();
     loading = controller;
     try {
-      const { backend, reason } = await deps.prepareBackend();
-      const bundle = await deps.loadBundle(baseUrl, (progress) => post({ type: "progress", progress }), controller.signal);
+      const changed = backend === null || lostDevice !== null || backendOverride !== override;
+      override = backendOverride;
+      if (changed) {
+        engine?.dispose();
+        engine = null;
+        if (backend && lostDevice !== null) deps.resetBackend?.(backend.backend);
+      }
+      const prepared = changed ? await prepare(post) : (backend as PreparedBackend);
+      const loaded = await deps.loadBundle(baseUrl, (progress) => post({ type: "progress", progress }), controller.signal);
       if (controller.signal.aborted) throw abortError("the load was superseded");
       engine?.dispose();
       engine = null;
-      const next = deps.createEngine(bundle);
-      engine = next;
-      const ready: WorkerResponse = {
-        type: "ready",
-        backend,
-        reason,
-        language: next.language,
-        sampler: next.sampler,
-        maxUtteranceLen: next.maxUtteranceLen,
-      };
-      if (next.cacheWarning !== undefined) ready.cacheWarning = next.cacheWarning;
-      post(ready);
+      await start(loaded, prepared, post);
     } catch (err) {
       // A superseded load stays quiet: the newer one reports.
       if (!(controller.signal.aborted && isAbortError(err))) post({ type: "error", message: errorMessage(err) });
@@ -140,7 +221,32 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     }
   }
 
+  /** After a lost device: a new device, the same weights uploaded again, warmed up. */
+  async function revive(post: Post): Promise<void> {
+    if (!bundle || !backend) return;
+    const loaded = bundle;
+    try {
+      engine?.dispose();
+    } catch {
+      // the old engine's tensors lived on the lost device
+    }
+    engine = null;
+    deps.resetBackend?.(backend.backend);
+    await start(loaded, await prepare(post), post);
+  }
+
   async function generate(id: string, request: GenerationRequest, post: Post): Promise<void> {
+    if (lostDevice !== null && bundle) {
+      try {
+        reviving ??= revive(post).finally(() => {
+          reviving = null;
+        });
+        await reviving;
+      } catch (err) {
+        post({ type: "error", id, message: `the GPU could not be set up again: ${errorMessage(err)}` });
+        return;
+      }
+    }
     if (!engine) {
       post({ type: "error", id, message: "the model is not loaded" });
       return;
@@ -158,8 +264,17 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
         if (step.done) post({ type: "done", id, candidates: step.candidates });
       }
     } catch (err) {
-      if (isAbortError(err)) post({ type: "error", id, message: CANCELLED_MESSAGE, cancelled: true });
-      else post({ type: "error", id, message: errorMessage(err) });
+      const reason: unknown = controller.signal.reason;
+      if (reason instanceof DeviceLostReason) {
+        post({ type: "error", id, message: deviceLostMessage(reason.message), deviceLost: true });
+      } else if (lostDevice !== null) {
+        // The run failed on the dead device before the loss was announced to us.
+        post({ type: "error", id, message: deviceLostMessage(lostDevice), deviceLost: true });
+      } else if (isAbortError(err)) {
+        post({ type: "error", id, message: CANCELLED_MESSAGE, cancelled: true });
+      } else {
+        post({ type: "error", id, message: errorMessage(err) });
+      }
     } finally {
       generations.delete(id);
     }
@@ -177,7 +292,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     }
     switch (request.type) {
       case "load":
-        return load(request.baseUrl, post);
+        return load(request.baseUrl, request.backend, post);
       case "generate":
         return generate(request.id, request.request, post);
       case "cancel":
@@ -190,6 +305,9 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
         } catch (err) {
           post({ type: "error", message: errorMessage(err) });
         }
+        return;
+      case "lose-device":
+        if (!deps.loseDevice?.()) post({ type: "error", message: "the current backend has no GPU device to lose" });
         return;
     }
   };

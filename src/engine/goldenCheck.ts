@@ -1,0 +1,181 @@
+// The parity check against PyTorch's golden vectors (testdata/golden/golden.json, written by
+// `python3 -m training.golden`), on whatever tfjs backend is active. One implementation for every place that runs
+// it: Vitest in Node (cpu backend), the browser parity page under Playwright (WebGPU/SwiftShader and wasm) and the
+// bench. Environment-agnostic: base64 via atob, no Buffer, no test framework.
+import * as tf from "@tensorflow/tfjs-core";
+import type { BundleManifest, ClampMode } from "../bundle/manifest";
+import { createCodeTokenizer } from "../tokenizer/index";
+import { CodeFusionModel } from "./model";
+import { codeIds, rankCandidates, sampleFromNoise, stridedTimesteps } from "./sampler";
+import { dequantize } from "./weights";
+
+export interface GoldenArray {
+  shape: number[];
+  dtype: "float32" | "int32";
+  data: string;
+}
+
+export interface Golden {
+  utterance: string;
+  utterance_ids: GoldenArray;
+  utterance_mask: GoldenArray;
+  encoder_output: GoldenArray;
+  denoiser: { t: number; x_t: GoldenArray; x0_prev: GoldenArray; x0_hat: GoldenArray };
+  decoder: { z: GoldenArray; logits: GoldenArray };
+  sampling: {
+    steps: number;
+    samples: number;
+    clamp: ClampMode;
+    timesteps: [number, number][];
+    noise: GoldenArray;
+    step_ids: GoldenArray;
+    final_ids: GoldenArray;
+    confidence: GoldenArray;
+    codes: string[];
+    candidates: { code: string; score: number }[];
+  };
+  min_logit_margin: number;
+  tolerance: { relative: number };
+}
+
+function base64Bytes(data: string): ArrayBuffer {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes.buffer;
+}
+
+export function goldenFloats(a: GoldenArray): Float32Array {
+  if (a.dtype !== "float32") throw new Error(`expected a float32 array, got ${a.dtype}`);
+  return new Float32Array(base64Bytes(a.data));
+}
+
+export function goldenInts(a: GoldenArray): number[] {
+  if (a.dtype !== "int32") throw new Error(`expected an int32 array, got ${a.dtype}`);
+  return Array.from(new Int32Array(base64Bytes(a.data)));
+}
+
+/** Split a flat array into rows of `size`. */
+export function rows<T>(flat: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < flat.length; i += size) out.push(flat.slice(i, i + size));
+  return out;
+}
+
+/** max |actual − expected| / max |expected|: the relative error the golden tolerance is stated in. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) return Infinity;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
+    scale = Math.max(scale, Math.abs(expected[i] as number));
+  }
+  return diff / scale;
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export interface GoldenReport {
+  backend: string;
+  tolerance: number;
+  /** Relative errors of the tensors (encoder on the real positions; decoder run on the golden x0_hat). */
+  errors: { encoder: number; denoiser: number; decoderZ: number; logits: number };
+  /** Absolute errors of the sampler's confidences and of the ranked candidates' scores. */
+  confidenceAbs: number;
+  scoreAbs: number;
+  timestepsEqual: boolean;
+  stepIdsEqual: boolean;
+  finalIdsEqual: boolean;
+  codesEqual: boolean;
+  candidatesEqual: boolean;
+  codes: string[];
+  /** tf.memory().numTensors before and after the whole check (the model's weights included and freed). */
+  tensorsBefore: number;
+  tensorsAfter: number;
+  /** Everything within tolerance and every id, code and candidate identical. */
+  passed: boolean;
+}
+
+/**
+ * Runs the encoder, one denoiser call, the decoder + head, and the complete K-step sampling run with the file's
+ * fixed noise on the active tfjs backend, and compares each with the golden file.
+ */
+export async function checkGolden(
+  golden: Golden,
+  manifest: BundleManifest,
+  shards: readonly ArrayBuffer[],
+  tokenizerJson: unknown,
+): Promise<GoldenReport> {
+  const tensorsBefore = tf.memory().numTensors;
+  const model = new CodeFusionModel(manifest, dequantize(manifest, shards));
+  const tokenizer = createCodeTokenizer(tokenizerJson);
+  const uttIds = goldenInts(golden.utterance_ids);
+  const uttMask = goldenInts(golden.utterance_mask);
+  const { d_model: d, d_embed: dEmbed, max_code_len: Lc } = manifest.model;
+  const tol = golden.tolerance.relative;
+  try {
+    const encoded = model.encode(uttIds, uttMask);
+    const real = uttMask.reduce((a, m) => a + (m ? 1 : 0), 0);
+    const xT = tf.tensor3d(goldenFloats(golden.denoiser.x_t), [1, Lc, dEmbed]);
+    const x0Prev = tf.tensor3d(goldenFloats(golden.denoiser.x0_prev), [1, Lc, dEmbed]);
+    const x0Golden = tf.tensor3d(goldenFloats(golden.denoiser.x0_hat), [1, Lc, dEmbed]);
+    let errors: GoldenReport["errors"];
+    try {
+      const memory = await encoded.memory.data();
+      const x0hat = model.denoise(xT, golden.denoiser.t, x0Prev, encoded.memoryKV, encoded.mask);
+      const { z, logits } = model.decode(x0Golden, encoded.memoryKV, encoded.mask);
+      errors = {
+        encoder: relativeError(memory.subarray(0, real * d), goldenFloats(golden.encoder_output).subarray(0, real * d)),
+        denoiser: relativeError(await x0hat.data(), goldenFloats(golden.denoiser.x0_hat)),
+        decoderZ: relativeError(await z.data(), goldenFloats(golden.decoder.z)),
+        logits: relativeError(await logits.data(), goldenFloats(golden.decoder.logits)),
+      };
+      tf.dispose([x0hat, z, logits]);
+    } finally {
+      tf.dispose([xT, x0Prev, x0Golden]);
+      encoded.dispose();
+    }
+
+    const s = golden.sampling;
+    const result = await sampleFromNoise(model, uttIds, uttMask, s.steps, goldenFloats(s.noise), s.clamp);
+    const goldenConfidence = goldenFloats(s.confidence);
+    const confidenceAbs = Math.max(...result.confidence.map((c, i) => Math.abs(c - (goldenConfidence[i] as number))));
+    const codes = result.finalIds.map((ids) => tokenizer.decode(codeIds(ids)));
+    const candidates = rankCandidates(codes, result.confidence, manifest.sampler.top_k);
+    const scoreAbs = Math.max(...candidates.map((c, i) => Math.abs(c.score - (s.candidates[i]?.score ?? NaN))));
+    const report: Omit<GoldenReport, "tensorsAfter" | "passed"> = {
+      backend: tf.getBackend(),
+      tolerance: tol,
+      errors,
+      confidenceAbs,
+      scoreAbs,
+      timestepsEqual: sameJson(stridedTimesteps(manifest.diffusion.T, s.steps), s.timesteps),
+      stepIdsEqual: sameJson(result.stepIds, rows(rows(goldenInts(s.step_ids), Lc), s.samples)),
+      finalIdsEqual: sameJson(result.finalIds, rows(goldenInts(s.final_ids), Lc)),
+      codesEqual: sameJson(codes, s.codes),
+      candidatesEqual: sameJson(
+        candidates.map((c) => c.code),
+        s.candidates.map((c) => c.code),
+      ),
+      codes,
+      tensorsBefore,
+    };
+    model.dispose();
+    const tensorsAfter = tf.memory().numTensors;
+    const passed =
+      Object.values(errors).every((e) => e < tol) &&
+      confidenceAbs < 1e-4 &&
+      scoreAbs < 1e-4 &&
+      report.timestepsEqual &&
+      report.stepIdsEqual &&
+      report.finalIdsEqual &&
+      report.codesEqual &&
+      report.candidatesEqual &&
+      tensorsAfter === tensorsBefore;
+    return { ...report, tensorsAfter, passed };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
