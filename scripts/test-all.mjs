@@ -1,8 +1,8 @@
-// Runs every suite of the project (TypeScript with Vitest, Python with pytest on Debian's /usr/bin/python3)
-// and closes with one line "N passed, N failed" over all of them. Exit status is non-zero if any test failed
+// Runs every suite of the project (TypeScript with Vitest, Python with pytest on Debian's /usr/bin/python3,
+// the browser with Playwright in Debian's Chromium) and closes with one line "N passed, N failed" over all of them. Exit status is non-zero if any test failed
 // or a runner could not report its results.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -51,6 +51,26 @@ if (existsSync(pytestReport)) {
 } else {
   console.error("pytest wrote no report");
   runnerProblem = true;
+}
+
+// Browser: Playwright's JSON reporter (playwright.config.ts) carries the counts.
+const e2eReport = join("test-results", "e2e.json");
+rmSync(e2eReport, { force: true });
+const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  console.error(`\n=== Browser (playwright): ${chromium} is missing; install Debian's chromium (apt-get install -y chromium)`);
+  runnerProblem = true;
+} else {
+  run("Browser (playwright)", "npx", ["playwright", "test"]);
+  if (existsSync(e2eReport)) {
+    const { stats } = JSON.parse(readFileSync(e2eReport, "utf8"));
+    totals.passed += stats.expected + stats.flaky;
+    totals.failed += stats.unexpected;
+    totals.skipped += stats.skipped;
+  } else {
+    console.error("playwright wrote no report");
+    runnerProblem = true;
+  }
 }
 
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
