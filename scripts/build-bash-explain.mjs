@@ -1,0 +1,365 @@
+// Builds src/lang/bashExplain.json, the table that explains Bash utilities and their flags (used by
+// src/lang/bashExplain.ts), from the tldr pages (tldr-pages/tldr, CC BY 4.0).
+//
+// Run:   node scripts/build-bash-explain.mjs            (or: npm run build:bash-explain)
+//        node scripts/build-bash-explain.mjs --out DIR  (writes DIR/bashExplain.json instead; used by the test)
+//        node scripts/build-bash-explain.mjs --tldr DIR (pages from DIR/{common,linux}; default ../shared/datasets/tldr)
+// Plain Node (>= 18), no dependencies. The output is deterministic (sorted keys, no timestamps).
+//
+// RULES
+//  - Pages: `common/*.md`, then `linux/*.md` for names that are not in common. The utility name is the file name
+//    (`git-commit` is the page of `git commit`). For the 35 names with both pages (`cat`, `sed`, `head`, `kill` …)
+//    the common page gives the summary and its flags, and the linux page adds the flags the common page lacks
+//    (GNU options such as `cat -n`, `sed -i`).
+//  - summary: the first `> ` line of the page (never the `See also:` / `More information:` lines).
+//  - Examples: a `- description` line followed by a `` `command` `` line. The description loses its trailing colon
+//    and tldr's mnemonic brackets (`[c]reate` -> `create`, outside backticks).
+//  - Flags of an example are taken only from the parts of its command line that run the page's own utility
+//    (split at unquoted `|`, `&&`, `||`, `;`, `$(`, backticks; a part counts when its first words, after `sudo`
+//    and `VAR=value`, are the page name, or its words joined by `-` are: `git commit` for `git-commit`):
+//      * option placeholders `{{[-r|--recursive]}}`, `{{[-la|-l --all]}}`: every alternative word starting with `-`
+//        is a flag; a single-dash word of several letters there is a cluster (tldr writes real clusters this way),
+//        recorded as the cluster AND each letter (`-la` -> `-la`, `-l`, `-a`);
+//      * choice placeholders made only of options, `{{--context|--before-context}}`: each alternative;
+//      * other placeholders (`{{path/to/file}}`, `{{-1}}`) are values, never flags; text in quotes is never a flag;
+//      * bare words starting with `-` (before a lone `--`): `--long=value` -> `--long`; `-x` as is; a bare
+//        single-dash word of several letters is recorded as written only (`find -name`, `java -jar`, `ls -1`):
+//        without a per-utility option grammar it cannot be told from a cluster, and splitting `-name` would give
+//        `-n`, `-a`, `-m`, `-e` the description of `-name`. `-name{{x}}`/`-n{{5}}`-style attached values are cut
+//        at the placeholder; a word that is only `-` plus a placeholder (`-{{5}}`) is a value.
+//      * `tar`'s traditional option bundle (`tar xvf`, the word right after `tar`) gives `-x`, `-v`, `-f`.
+//      * for the wrappers (`sudo`, `xargs`, `env`, `timeout` …) the options end at the first plain word that is not the
+//        value of an option (`xargs sh -c '…'`: `-c` belongs to `sh`).
+//  - A flag's description is that of the example using it with the fewest distinct flags (the most specific one);
+//    ties go to the earlier example in the page.
+//  - Size (all 6,608 pages would make 2.1 MB): a page is kept when
+//      * its utility (or `utility subcommand`) is used as a command by the CodeFusion Bash data
+//        (data/codefusion/benchmarks/BashBenchmarks.json, data/codefusion/pretraining/BashSnippets.txt), or
+//      * it is used as a command by a tldr pair (data/tldr/pairs.jsonl) of ANOTHER page (every page uses itself), or
+//      * it is a `common` page that is not a subcommand page (`git-commit` is one because `git` is a page).
+//    "Used as a command" is a rough tokenisation: the first word of each part of the line split at `|`, `&&`, `||`,
+//    `;`, backticks, `$(`, `<(`, `-exec`, `then`, `do`, `else`, after `VAR=value` words and the wrappers.
+//    Pages with neither a summary nor a flag are dropped.
+import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function argValue(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const TLDR = resolve(argValue("--tldr", join(ROOT, "..", "shared", "datasets", "tldr")));
+const OUT_DIR = resolve(argValue("--out", join(ROOT, "src", "lang")));
+const SOURCE =
+  "tldr-pages (https://github.com/tldr-pages/tldr, pages/common and pages/linux, commit 08e345f4), " +
+  "© the tldr-pages team and contributors, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); " +
+  "summaries and example descriptions copied, trailing colons and mnemonic brackets removed";
+
+// ------------------------------------------------------------------------------------------------ tldr pages
+
+/** Splits a command line into tokens: {text, kind} with kind "word" | "op" | "quoted"; placeholders are kept
+ *  inside word text as \u0001index\u0002 references into `holes`. */
+function tokenize(line, holes) {
+  // replace placeholders by references first (they may hold spaces, quotes and pipes)
+  let s = "";
+  for (let i = 0; i < line.length; ) {
+    if (line.startsWith("\\{\\{", i) || line.startsWith("\\}\\}", i)) {
+      s += line.slice(i + 1, i + 2) + line.slice(i + 3, i + 4);
+      i += 4;
+    } else if (line.startsWith("{{", i)) {
+      // a placeholder ends at the first `}}` not followed by another `}` (`{{{"a": 1}}}` holds braces)
+      let j = line.indexOf("}}", i + 2);
+      while (j >= 0 && line[j + 2] === "}") j++;
+      if (j < 0) j = line.length;
+      holes.push(line.slice(i + 2, j));
+      s += `\u0001${holes.length - 1}\u0002`;
+      i = j + 2;
+    } else s += line[i++];
+  }
+  const tokens = [];
+  let cur = "";
+  let quoted = false;
+  const flush = () => {
+    if (cur !== "" || quoted) tokens.push({ text: cur, kind: quoted ? "quoted" : "word" });
+    cur = "";
+    quoted = false;
+  };
+  for (let i = 0; i < s.length; ) {
+    const c = s[i];
+    if (c === " " || c === "\t") {
+      flush();
+      i++;
+    } else if (c === "'" || c === '"') {
+      // a word with any quoted part is "quoted" when it starts with the quote (`'-x'` is not a flag)
+      if (cur === "") quoted = true;
+      const j = s.indexOf(c, i + 1);
+      const end = j < 0 ? s.length : j;
+      cur += s.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === "\\" && i + 1 < s.length) {
+      cur += s[i + 1];
+      i += 2;
+    } else if (s.startsWith("&&", i) || s.startsWith("||", i) || s.startsWith("$(", i)) {
+      flush();
+      tokens.push({ text: s.slice(i, i + 2), kind: "op" });
+      i += 2;
+    } else if (c === "|" || c === ";" || c === "`" || c === "(" || c === ")") {
+      flush();
+      tokens.push({ text: c, kind: "op" });
+      i++;
+    } else {
+      cur += c;
+      i++;
+    }
+  }
+  flush();
+  return tokens;
+}
+
+/** Utilities whose first word may be a bundle of options without a dash (`tar xvf`). */
+const OLD_STYLE = new Set(["tar"]);
+const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
+
+function longFlag(w) {
+  return w.split("=")[0];
+}
+
+/** Flags of one placeholder's content, or [] when it is a value. */
+function placeholderFlags(content) {
+  const out = [];
+  let m = /^\[(.*)\]$/s.exec(content);
+  if (m && m[1].includes("|")) {
+    for (const alt of m[1].split("|")) {
+      for (const w of alt.trim().split(/\s+/)) {
+        if (w.startsWith("--") && w.length > 2) out.push(longFlag(w));
+        else if (SHORT_CLUSTER.test(w)) {
+          out.push(w);
+          if (w.length > 2 && /^-[A-Za-z]+$/.test(w)) for (const ch of w.slice(1)) out.push(`-${ch}`);
+        }
+      }
+    }
+    return out;
+  }
+  if (content.includes("|")) {
+    const alts = content.split("|");
+    if (alts.every((a) => /^--?[A-Za-z][\w-]*$/.test(a))) return alts;
+  }
+  return out;
+}
+
+/** Flags used by the page's own utility in one command line. */
+function exampleFlags(name, line) {
+  const holes = [];
+  const tokens = tokenize(line, holes);
+  const parts = [];
+  let cur = [];
+  for (const t of tokens) {
+    if (t.kind === "op") {
+      parts.push(cur);
+      cur = [];
+    } else cur.push(t);
+  }
+  parts.push(cur);
+  const flags = [];
+  for (const part of parts) {
+    let i = 0;
+    while (i < part.length && part[i].kind === "word" && ((part[i].text === "sudo" && name !== "sudo") || /^[A-Za-z_]\w*=/.test(part[i].text))) i++;
+    if (i >= part.length) continue;
+    // the page name is the first word, or the first words joined by "-"
+    let joined = "";
+    let k = i;
+    let matched = -1;
+    for (; k < part.length && k < i + 4; k++) {
+      joined = joined ? `${joined}-${part[k].text}` : part[k].text;
+      if (joined === name) {
+        matched = k + 1;
+        break;
+      }
+      if (!name.startsWith(`${joined}-`)) break;
+    }
+    if (matched < 0) continue;
+    for (let j = matched; j < part.length; j++) {
+      const t = part[j];
+      if (t.kind !== "word") continue;
+      if (OLD_STYLE.has(name) && j === matched && /^[A-Za-z]+$/.test(t.text)) {
+        // `tar xvf`: traditional bundled options, recorded letter by letter (`-x`, `-v`, `-f`)
+        for (const ch of t.text) flags.push(`-${ch}`);
+        continue;
+      }
+      if (t.text === "--") break;
+      // a wrapper's options end at the command it runs (`xargs sh -c ...`: `-c` is not xargs')
+      if (WRAPPERS.has(name) && !t.text.startsWith("-") && !t.text.startsWith("\u0001")) {
+        const prev = j > matched ? part[j - 1].text : "";
+        if (!(prev.startsWith("-") || prev.startsWith("\u0001"))) break;
+      }
+      // a word that is exactly one placeholder
+      const only = /^\u0001(\d+)\u0002$/.exec(t.text);
+      if (only) {
+        flags.push(...placeholderFlags(holes[Number(only[1])]));
+        continue;
+      }
+      if (!t.text.startsWith("-") || t.text.length < 2) continue;
+      // cut at the first placeholder (an attached value)
+      const w = t.text.split("\u0001")[0];
+      if (w.startsWith("--")) {
+        const f = longFlag(w);
+        if (/^--[A-Za-z0-9][\w.-]*$/.test(f)) flags.push(f);
+      } else {
+        const mm = /^-[A-Za-z0-9][A-Za-z0-9_-]*/.exec(w);
+        if (mm) flags.push(mm[0]);
+      }
+    }
+  }
+  return [...new Set(flags)];
+}
+
+function cleanDescription(text) {
+  // drop mnemonic brackets outside backticks: `[c]reate` -> `create`, `e[x]tract` -> `extract`
+  const pieces = text.split("`");
+  for (let i = 0; i < pieces.length; i += 2) pieces[i] = pieces[i].replace(/\[([A-Za-z0-9])\]/g, "$1");
+  const s = pieces.join("`").replace(/:\s*$/, "").replace(/\s+/g, " ").trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function parsePage(name, text) {
+  const lines = text.split(/\r?\n/);
+  let summary = "";
+  const examples = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.startsWith(">") && summary === "") {
+      const s = line.slice(1).trim();
+      if (!/^(More information|See also)\b/i.test(s)) summary = s;
+    } else if (line.startsWith("- ")) {
+      let j = i + 1;
+      while (j < lines.length && lines[j].trim() === "") j++;
+      const cmd = lines[j]?.trim() ?? "";
+      if (cmd.startsWith("`") && cmd.endsWith("`") && cmd.length > 1) {
+        examples.push({ description: cleanDescription(line.slice(2)), command: cmd.slice(1, -1) });
+        i = j;
+      }
+    }
+  }
+  const best = new Map(); // flag -> {weight, index, description}
+  examples.forEach((ex, index) => {
+    const fl = exampleFlags(name, ex.command);
+    for (const f of fl) {
+      const prev = best.get(f);
+      if (!prev || fl.length < prev.weight) best.set(f, { weight: fl.length, index, description: ex.description });
+    }
+  });
+  const flags = {};
+  for (const f of [...best.keys()].sort()) flags[f] = best.get(f).description;
+  return { summary, flags };
+}
+
+// ------------------------------------------------------------------------------------------------ project data
+
+const WRAPPERS = new Set(["sudo", "xargs", "nohup", "time", "env", "nice", "timeout", "watch", "exec", "command", "builtin"]);
+
+/** Utility names (and `utility-subcommand` names) used by a command line, by a rough tokenisation. */
+function usedNames(code, into) {
+  const parts = code.split(/\|\||&&|[|;`\n]|\$\(|<\(|>\(|\s-exec(?:dir)?\s|\s-ok(?:dir)?\s|\bthen\b|\bdo\b|\belse\b/);
+  for (const part of parts) {
+    const words = part.trim().split(/\s+/).filter((w) => w !== "" && !/^[({!]$/.test(w));
+    let i = 0;
+    while (i < words.length) {
+      const w = words[i];
+      if (/^[A-Za-z_]\w*=/.test(w) || w === "if" || w === "while" || w === "until" || w === "{{") {
+        i++;
+        continue;
+      }
+      const base = w.replace(/^.*\//, "");
+      if (WRAPPERS.has(base)) {
+        into.add(base);
+        i++;
+        while (i < words.length && words[i].startsWith("-")) i++; // options of the wrapper (values are not skipped)
+        continue;
+      }
+      break;
+    }
+    if (i >= words.length) continue;
+    const u = words[i].replace(/^.*\/(?=.)/, "").replace(/^["']|["']$/g, "");
+    if (u === "") continue;
+    into.add(u);
+    if (i + 1 < words.length && /^[a-z0-9][\w.-]*$/.test(words[i + 1])) into.add(`${u}-${words[i + 1]}`);
+  }
+}
+
+/** Names used as commands by the project's Bash data: the CodeFusion Bash data (benchmarks and pretraining
+ *  snippets), and the tldr pairs' commands where the name is not the pair's own page (or its parent). */
+function projectNames() {
+  const names = new Set();
+  const bench = join(ROOT, "data", "codefusion", "benchmarks", "BashBenchmarks.json");
+  if (existsSync(bench)) {
+    const j = JSON.parse(readFileSync(bench, "utf8"));
+    for (const split of Object.values(j)) for (const it of split) usedNames(String(it.Code ?? ""), names);
+  }
+  const snippets = join(ROOT, "data", "codefusion", "pretraining", "BashSnippets.txt");
+  if (existsSync(snippets)) for (const line of readFileSync(snippets, "utf8").split("\n")) usedNames(line, names);
+  const pairs = join(ROOT, "data", "tldr", "pairs.jsonl");
+  if (existsSync(pairs)) {
+    for (const line of readFileSync(pairs, "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      const pair = JSON.parse(line);
+      // placeholders `{{[-r|--recursive]}}` hold pipes: blank them out before splitting into parts
+      const own = new Set();
+      usedNames(String(pair.command).replace(/\{\{.*?\}\}/g, "X"), own);
+      for (const n of own) if (n !== pair.page && !String(pair.page).startsWith(`${n}-`)) names.add(n);
+    }
+  }
+  return names;
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+function main() {
+  const pages = new Map(); // name -> {platform, text, linuxText}, common first
+  for (const platform of ["common", "linux"]) {
+    const dir = join(TLDR, platform);
+    for (const file of readdirSync(dir).sort()) {
+      if (!file.endsWith(".md")) continue;
+      const name = file.slice(0, -3);
+      const text = readFileSync(join(dir, file), "utf8");
+      if (!pages.has(name)) pages.set(name, { platform, text, linuxText: null });
+      else pages.get(name).linuxText = text;
+    }
+  }
+  const used = projectNames();
+  const isSubcommandPage = (name) => {
+    for (let i = name.indexOf("-"); i > 0; i = name.indexOf("-", i + 1)) if (pages.has(name.slice(0, i))) return true;
+    return false;
+  };
+  const utilities = {};
+  let considered = 0;
+  for (const name of [...pages.keys()].sort()) {
+    const { platform, text, linuxText } = pages.get(name);
+    if (!used.has(name) && !(platform === "common" && !isSubcommandPage(name))) continue;
+    considered++;
+    const page = parsePage(name, text);
+    if (linuxText !== null) {
+      // a name with both pages: the common page's summary and flags, plus the flags only the linux page shows
+      const extra = parsePage(name, linuxText).flags;
+      const flags = { ...page.flags };
+      for (const f of Object.keys(extra)) if (!Object.prototype.hasOwnProperty.call(flags, f)) flags[f] = extra[f];
+      page.flags = {};
+      for (const f of Object.keys(flags).sort()) page.flags[f] = flags[f];
+    }
+    if (page.summary === "" && Object.keys(page.flags).length === 0) continue;
+    utilities[name] = page;
+  }
+  const json = JSON.stringify({ source: SOURCE, utilities });
+  mkdirSync(OUT_DIR, { recursive: true });
+  const out = join(OUT_DIR, "bashExplain.json");
+  writeFileSync(out, `${json}\n`);
+  const nFlags = Object.values(utilities).reduce((a, u) => a + Object.keys(u.flags).length, 0);
+  console.log(
+    `${out}: ${Object.keys(utilities).length} utilities (of ${pages.size} pages, ${considered} kept), ` +
+      `${nFlags} flags, ${json.length + 1} bytes`,
+  );
+}
+
+main();
