@@ -320,6 +320,10 @@ describe("worker handler (protocol.ts)", () => {
     ]);
     posted.length = 0;
 
+    // token counts for the prompt box
+    await handle({ type: "count-tokens", id: "c1", text: UTTERANCE }, post);
+    expect(posted.pop()).toMatchObject({ type: "tokens", id: "c1", max: 16 });
+
     // cancelling an unknown id is a no-op; clear-cache reports what it removed
     await handle({ type: "cancel", id: "nope" }, post);
     await handle({ type: "clear-cache" }, post);

@@ -194,6 +194,11 @@ export class Engine {
     }
   }
 
+  /** Number of tokens of a text, before truncation to maxUtteranceLen (what the prompt box reports). */
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text).length;
+  }
+
   /**
    * Runs one short generation (2 steps, the default number of samples) so every kernel is compiled and every
    * weight is on the device before the first real request; resolves to the time it took in ms.

@@ -14,6 +14,8 @@ export type WorkerRequest =
   | { type: "generate"; id: string; request: GenerationRequest }
   | { type: "cancel"; id: string }
   | { type: "clear-cache" }
+  /** How many tokens a prompt takes (the model reads at most maxUtteranceLen of them). */
+  | { type: "count-tokens"; id: string; text: string }
   /** Destroys the WebGPU device, as a driver reset would: how tests reach the lost-device path. */
   | { type: "lose-device" };
 
@@ -36,6 +38,7 @@ export type WorkerResponse =
   | { type: "step"; id: string; step: GenerationStep }
   | { type: "done"; id: string; candidates: Candidate[] }
   | { type: "cache-cleared"; removed: number }
+  | { type: "tokens"; id: string; count: number; max: number }
   /** The WebGPU device was lost; a running generation ends with an error, the next request re-initialises. */
   | { type: "device-lost"; message: string }
   /** id: the generation it concerns (absent for load, clear-cache and malformed messages); cancelled: an abort. */
@@ -48,6 +51,8 @@ export interface EngineLike {
   readonly maxUtteranceLen: number;
   readonly cacheWarning: string | undefined;
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationStep>;
+  /** Number of tokens the tokenizer gives for a text (before truncation to maxUtteranceLen). */
+  countTokens(text: string): number;
   /** Compiles the kernels with one short run; resolves to its duration in ms. */
   warmUp(): Promise<number>;
   dispose(): void;
@@ -115,6 +120,10 @@ export function parseWorkerRequest(message: unknown): WorkerRequest | null {
       return typeof message.id === "string" ? { type: "cancel", id: message.id } : null;
     case "clear-cache":
       return { type: "clear-cache" };
+    case "count-tokens":
+      return typeof message.id === "string" && typeof message.text === "string"
+        ? { type: "count-tokens", id: message.id, text: message.text }
+        : null;
     case "lose-device":
       return { type: "lose-device" };
     default:
@@ -305,6 +314,10 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
         } catch (err) {
           post({ type: "error", message: errorMessage(err) });
         }
+        return;
+      case "count-tokens":
+        if (!engine) post({ type: "error", id: request.id, message: "the model is not loaded" });
+        else post({ type: "tokens", id: request.id, count: engine.countTokens(request.text), max: engine.maxUtteranceLen });
         return;
       case "lose-device":
         if (!deps.loseDevice?.()) post({ type: "error", message: "the current backend has no GPU device to lose" });
