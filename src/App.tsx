@@ -1,78 +1,221 @@
-import { useEffect, useState } from "react";
-import type { LanguageId } from "./bundle/manifest";
+// The page: a request on the left, the code condensing out of noise on the right, then the ranked candidates and
+// what the app can tell about them. State lives in the URL (settings), in useEngine (model and run) and here
+// (which candidate is shown, the replay position, the user's edits).
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { CodeEditor, type EditorMarker } from "./app/components/CodeEditor";
+import { Candidates, copyText } from "./app/components/Candidates";
+import { CodeInsights } from "./app/components/CodeInsights";
+import { DenoiseProgress } from "./app/components/DenoiseProgress";
+import { ModelsPanel } from "./app/components/ModelsPanel";
+import { ModelStatus } from "./app/components/ModelStatus";
+import { PromptForm } from "./app/components/PromptForm";
+import { RecentRequests } from "./app/components/RecentRequests";
+import { Scrubber } from "./app/components/Scrubber";
+import { languageInfo } from "./app/languages";
+import { addRecent, clearRecent, loadRecent, type RecentRequest } from "./app/recent";
+import { sampleAt } from "./app/runState";
+import { readUrlState, writeUrlState, type RequestSettings } from "./app/urlState";
+import { useEngine } from "./app/useEngine";
+import { checkPythonSyntax } from "./lang/python";
 
-/** The languages the project trains a model for; each ships under public/models/<id>/. */
-export const LANGUAGES: readonly { id: LanguageId; label: string }[] = [
-  { id: "bash", label: "Bash" },
-  { id: "python", label: "Python" },
-  { id: "cf", label: "Excel CF rules" },
-];
-
-interface ModelSummary {
-  language: LanguageId;
-  state: "loading" | "missing" | "present";
-  parameters?: number;
-  steps?: number;
+declare global {
+  interface Window {
+    /** For tests and the curious: destroy the WebGPU device as a driver reset would. */
+    codefusionDebug?: { loseDevice: () => void };
+  }
 }
 
-interface ManifestHead {
-  config?: { parameters?: number };
-  sampler?: { steps?: number };
+function safeStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
 }
 
-async function fetchModelSummary(language: LanguageId): Promise<ModelSummary> {
-  const response = await fetch(`${import.meta.env.BASE_URL}models/${language}/manifest.json`);
-  const isJson = response.headers.get("content-type")?.includes("json") ?? false;
-  if (!response.ok || !isJson) return { language, state: "missing" };
-  const manifest = (await response.json()) as ManifestHead;
-  return {
-    language,
-    state: "present",
-    parameters: manifest.config?.parameters,
-    steps: manifest.sampler?.steps,
-  };
-}
-
-/**
- * The first screen: which shipped models this build carries. The generation UI is built on top of the
- * in-browser engine (src/engine) once it exists; until then the page says honestly what is there.
- */
 export function App() {
-  const [models, setModels] = useState<ModelSummary[]>(
-    LANGUAGES.map(({ id }) => ({ language: id, state: "loading" })),
-  );
+  const engine = useEngine();
+  const { status, run } = engine;
+  const [settings, setSettings] = useState<RequestSettings>(() => readUrlState(location.search));
+  const [recent, setRecent] = useState<RecentRequest[]>(() => {
+    const storage = safeStorage();
+    return storage ? loadRecent(storage) : [];
+  });
+  const [selected, setSelected] = useState(0);
+  const [scrub, setScrub] = useState<number | null>(null);
+  const [edited, setEdited] = useState<string | null>(null);
+  const [copiedEditor, setCopiedEditor] = useState(false);
+  // A link with a request runs it once the model is ready: the link reproduces the result.
+  const runFromLink = useRef(new URLSearchParams(location.search).has("q"));
 
   useEffect(() => {
-    let cancelled = false;
-    Promise.all(LANGUAGES.map(({ id }) => fetchModelSummary(id).catch(() => ({ language: id, state: "missing" as const }))))
-      .then((summaries) => {
-        if (!cancelled) setModels(summaries);
-      });
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+    history.replaceState(null, "", writeUrlState(settings));
+  }, [settings]);
+
+  const { load } = engine;
+  useEffect(() => {
+    load(settings.language, settings.backend);
+  }, [load, settings.language, settings.backend]);
+
+  useEffect(() => {
+    window.codefusionDebug = { loseDevice: engine.loseDevice };
+  }, [engine.loseDevice]);
+
+  const ready = status.state === "ready" && status.language === settings.language;
+  const running = run.phase === "running";
+
+  const generate = useCallback(() => {
+    const prompt = settings.prompt.trim();
+    if (prompt === "") return;
+    setSelected(0);
+    setScrub(null);
+    setEdited(null);
+    engine.generate({ utterance: settings.prompt, steps: settings.steps, samples: settings.samples, seed: settings.seed });
+    const storage = safeStorage();
+    const entry: RecentRequest = { ...settings, prompt: settings.prompt, at: Date.now() };
+    setRecent(storage ? addRecent(storage, entry) : [entry, ...recent]);
+  }, [engine, settings, recent]);
+
+  useEffect(() => {
+    if (ready && runFromLink.current && settings.prompt.trim() !== "") {
+      runFromLink.current = false;
+      generate();
+    }
+  }, [ready, generate, settings.prompt]);
+
+  const candidate = run.phase === "done" ? run.candidates[selected] : undefined;
+  const lastIndex = run.snapshots.length - 1;
+  const editorValue = useMemo(() => {
+    if (candidate) return scrub !== null ? sampleAt(run, scrub, candidate.sample) : (edited ?? candidate.code);
+    return lastIndex >= 0 ? sampleAt(run, lastIndex, 0) : "";
+  }, [candidate, scrub, edited, run, lastIndex]);
+  const finalCode = candidate && scrub === null ? editorValue : "";
+
+  const marker = useMemo<EditorMarker | null>(() => {
+    if (settings.language !== "python" || !finalCode) return null;
+    const syntax = checkPythonSyntax(finalCode);
+    return syntax.valid || !syntax.error ? null : { message: syntax.error.message, offset: syntax.error.position };
+  }, [settings.language, finalCode]);
+
+  const shownSnapshot = scrub !== null ? run.snapshots[scrub] : run.snapshots[lastIndex];
+  const T = status.state === "ready" ? status.T : 1200;
+  const info = languageInfo(settings.language);
 
   return (
-    <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 720, margin: "2rem auto", padding: "0 1rem" }}>
-      <h1>CodeFusion in the browser</h1>
-      <p>
-        A diffusion model that turns a natural-language request into Bash, Python or Excel conditional-formatting
-        rules, running entirely on your machine.
-      </p>
-      <h2>Shipped models</h2>
-      <ul aria-live="polite">
-        {models.map((model) => (
-          <li key={model.language}>
-            {LANGUAGES.find((l) => l.id === model.language)?.label}:{" "}
-            {model.state === "loading" && "checking…"}
-            {model.state === "missing" && "not shipped yet"}
-            {model.state === "present" &&
-              `${model.parameters ? (model.parameters / 1e6).toFixed(1) + "M parameters" : "present"}` +
-                (model.steps ? `, ${model.steps} denoising steps` : "")}
-          </li>
-        ))}
-      </ul>
-    </main>
+    <div className="app">
+      <header className="app-header">
+        <div>
+          <h1>CodeFusion in the browser</h1>
+          <p className="muted">
+            A diffusion model turns your request into {info.label === "Excel CF rules" ? "Excel conditional-formatting rules" : info.label} —
+            on this machine, nothing leaves the browser.
+          </p>
+        </div>
+        <ModelStatus status={status} onRetry={() => load(settings.language, settings.backend)} />
+      </header>
+
+      <main className="layout">
+        <div className="column">
+          <PromptForm
+            settings={settings}
+            onChange={(next) => setSettings(next)}
+            onGenerate={generate}
+            onStop={engine.cancel}
+            running={running}
+            ready={ready}
+            countTokens={engine.countTokens}
+          />
+          <RecentRequests
+            items={recent}
+            onPick={(r) => setSettings((s) => ({ ...s, language: r.language, prompt: r.prompt, steps: r.steps, samples: r.samples, seed: r.seed }))}
+            onClear={() => {
+              const storage = safeStorage();
+              if (storage) clearRecent(storage);
+              setRecent([]);
+            }}
+          />
+          <ModelsPanel refreshKey={`${status.state}:${run.phase}`} current={settings.language} />
+        </div>
+
+        <div className="column wide">
+          <section className="editor-panel" aria-label="Generated code">
+            <div className="editor-toolbar">
+              <h2>{info.label}</h2>
+              <button
+                type="button"
+                disabled={editorValue === "" || running}
+                onClick={() =>
+                  void copyText(editorValue).then((ok) => {
+                    setCopiedEditor(ok);
+                    if (ok) setTimeout(() => setCopiedEditor(false), 2000);
+                  })
+                }
+              >
+                {copiedEditor ? "Copied ✓" : "Copy code"}
+              </button>
+            </div>
+            <DenoiseProgress snapshot={shownSnapshot} T={T} running={running} />
+            <CodeEditor
+              value={editorValue}
+              language={info.monaco}
+              readOnly={!candidate || scrub !== null}
+              label={`${info.label} code`}
+              marker={marker}
+              onUserEdit={(code) => {
+                if (candidate && scrub === null) setEdited(code);
+              }}
+            />
+            {run.phase === "done" && (
+              <Scrubber
+                steps={run.snapshots.length}
+                value={scrub ?? lastIndex}
+                onChange={(i) => setScrub(i >= lastIndex ? null : i)}
+              />
+            )}
+            <div aria-live="polite" className="run-status">
+              {run.phase === "running" && run.truncatedTokens > 0 && (
+                <p className="warning-text">The request is longer than the model reads: the last {run.truncatedTokens} tokens were cut.</p>
+              )}
+              {run.phase === "cancelled" && <p className="muted">Stopped after step {run.snapshots.length}.</p>}
+              {run.phase === "done" && run.candidates.length > 0 && (
+                <p className="visually-hidden">Done: {run.candidates.length} candidates.</p>
+              )}
+            </div>
+            {run.phase === "failed" && (
+              <p role="alert" className="error-text">
+                {run.error}
+              </p>
+            )}
+            {engine.notice && run.phase !== "failed" && (
+              <p role="alert" className="warning-text">
+                {engine.notice}{" "}
+                <button type="button" className="link" onClick={engine.dismissNotice}>
+                  Dismiss
+                </button>
+              </p>
+            )}
+          </section>
+
+          {run.phase === "done" && (
+            <Candidates
+              language={settings.language}
+              candidates={run.candidates}
+              selected={selected}
+              onSelect={(i) => {
+                setSelected(i);
+                setScrub(null);
+                setEdited(null);
+              }}
+            />
+          )}
+          {candidate && <CodeInsights language={settings.language} code={finalCode} />}
+        </div>
+      </main>
+
+      <footer className="muted small">
+        CodeFusion (Singh et al., 2023) re-trained by this project; models, weights and the engine are served by this
+        page and run in your browser. Generated code is never executed.
+      </footer>
+    </div>
   );
 }

@@ -79,6 +79,8 @@ export class Engine {
   readonly language: LanguageId;
   readonly sampler: SamplerDefaults;
   readonly maxUtteranceLen: number;
+  /** Diffusion steps T of the schedule (t runs from T down to 1). */
+  readonly T: number;
   /** From the loader: set when the shards could not be cached (the load itself succeeded). */
   readonly cacheWarning: string | undefined;
   private readonly tokenizer: CodeTokenizer;
@@ -96,6 +98,7 @@ export class Engine {
     this.cacheWarning = bundle.cacheWarning;
     this.tokenizer = createCodeTokenizer(bundle.tokenizerJson);
     this.model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
+    this.T = this.model.T;
   }
 
   /**

@@ -31,6 +31,8 @@ export type WorkerResponse =
       language: LanguageId;
       sampler: SamplerDefaults;
       maxUtteranceLen: number;
+      /** Diffusion steps T of the schedule (t of the step items runs from T down to 1). */
+      T: number;
       /** How long the warm-up run took, ms. */
       warmupMs: number;
       cacheWarning?: string;
@@ -49,6 +51,7 @@ export interface EngineLike {
   readonly language: LanguageId;
   readonly sampler: SamplerDefaults;
   readonly maxUtteranceLen: number;
+  readonly T: number;
   readonly cacheWarning: string | undefined;
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationStep>;
   /** Number of tokens the tokenizer gives for a text (before truncation to maxUtteranceLen). */
@@ -197,6 +200,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
       language: next.language,
       sampler: next.sampler,
       maxUtteranceLen: next.maxUtteranceLen,
+      T: next.T,
       warmupMs,
     };
     if (next.cacheWarning !== undefined) ready.cacheWarning = next.cacheWarning;

@@ -1,0 +1,143 @@
+// The app's logic without React: URL state, recent requests, the run state machine.
+import { describe, expect, it } from "vitest";
+import type { GenerationStep } from "../engine/engine";
+import { addRecent, clearRecent, loadRecent, MAX_RECENT, RECENT_KEY, type RecentRequest } from "./recent";
+import { attachSamples, denoisedFraction, INITIAL_RUN, runReducer, sampleAt, type RunState } from "./runState";
+import { DEFAULT_SETTINGS, randomSeed, readUrlState, writeUrlState } from "./urlState";
+
+describe("URL state", () => {
+  it("round-trips every setting, the prompt included", () => {
+    const settings = { language: "cf" as const, prompt: "highlight rows where B > 100 & C = \"yes\"", steps: 120, samples: 3, seed: 4294967295 };
+    expect(readUrlState(writeUrlState(settings))).toEqual(settings);
+    expect(readUrlState(writeUrlState({ ...settings, backend: "wasm" }))).toEqual({ ...settings, backend: "wasm" });
+  });
+
+  it("keeps the defaults for missing or invalid values", () => {
+    expect(readUrlState("")).toEqual(DEFAULT_SETTINGS);
+    const bad = readUrlState("?lang=cobol&steps=0&n=99&seed=-1&backend=tpu");
+    expect(bad).toEqual(DEFAULT_SETTINGS);
+    expect(readUrlState("?steps=1.5&n=abc&seed=4294967296")).toEqual(DEFAULT_SETTINGS);
+    expect(readUrlState("?steps=1200&n=16&seed=0")).toMatchObject({ steps: 1200, samples: 16, seed: 0 });
+  });
+
+  it("caps an overlong prompt and leaves an empty one out of the URL", () => {
+    expect(readUrlState(`?q=${"a".repeat(5000)}`).prompt).toHaveLength(2000);
+    expect(writeUrlState({ ...DEFAULT_SETTINGS, prompt: "  " })).not.toContain("q=");
+  });
+
+  it("draws seeds in range", () => {
+    expect(randomSeed(() => 0)).toBe(0);
+    expect(randomSeed(() => 0.999999999999)).toBe(4294967295);
+  });
+});
+
+class MemoryStorage {
+  data = new Map<string, string>();
+  full = false;
+  getItem(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    if (this.full) throw new DOMException("full", "QuotaExceededError");
+    this.data.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.data.delete(key);
+  }
+}
+
+describe("recent requests", () => {
+  const entry = (prompt: string, at: number, language: RecentRequest["language"] = "bash"): RecentRequest => ({
+    language,
+    prompt,
+    steps: 50,
+    samples: 5,
+    seed: 1,
+    at,
+  });
+
+  it("puts the newest first, moves a repeated request up, keeps at most MAX_RECENT", () => {
+    const storage = new MemoryStorage();
+    addRecent(storage, entry("a", 1));
+    addRecent(storage, entry("b", 2));
+    addRecent(storage, entry("a", 3, "python"));
+    const list = addRecent(storage, entry(" a ", 4));
+    expect(list.map((r) => `${r.language}:${r.prompt}`)).toEqual(["bash: a ", "python:a", "bash:b"]);
+    for (let i = 0; i < 30; i++) addRecent(storage, entry(`p${i}`, 10 + i));
+    expect(loadRecent(storage)).toHaveLength(MAX_RECENT);
+    expect(loadRecent(storage)[0]?.prompt).toBe("p29");
+  });
+
+  it("survives unreadable and full storage, and clears", () => {
+    const storage = new MemoryStorage();
+    storage.data.set(RECENT_KEY, "{not json");
+    expect(loadRecent(storage)).toEqual([]);
+    storage.data.set(RECENT_KEY, JSON.stringify([{ language: "cobol", prompt: "x" }, entry("ok", 1)]));
+    expect(loadRecent(storage).map((r) => r.prompt)).toEqual(["ok"]);
+    storage.full = true;
+    expect(addRecent(storage, entry("new", 2)).map((r) => r.prompt)).toEqual(["new", "ok"]);
+    storage.full = false;
+    clearRecent(storage);
+    expect(loadRecent(storage)).toEqual([]);
+  });
+});
+
+describe("run state", () => {
+  const request = { utterance: "list files", steps: 3, samples: 2, seed: 7 };
+  const step = (k: number, codes: string[], done = false): GenerationStep =>
+    done
+      ? {
+          step: k,
+          totalSteps: 3,
+          t: 1,
+          truncatedTokens: 0,
+          samples: codes.map((code) => ({ code, confidence: -0.1 })),
+          done: true,
+          candidates: [
+            { code: "ls  -l", score: 0.6 },
+            { code: "ls", score: 0.4 },
+          ],
+        }
+      : { step: k, totalSteps: 3, t: 1200 - 400 * k, truncatedTokens: 2, samples: codes.map((code) => ({ code })), done: false };
+
+  it("collects snapshots, ends with candidates mapped to their samples", () => {
+    let s: RunState = runReducer(INITIAL_RUN, { type: "start", id: "r1", request });
+    s = runReducer(s, { type: "step", id: "r1", step: step(1, ["x#", "q"]) });
+    s = runReducer(s, { type: "step", id: "r1", step: step(2, ["l -", "ls"]) });
+    expect(s.phase).toBe("running");
+    expect(s.truncatedTokens).toBe(2);
+    s = runReducer(s, { type: "step", id: "r1", step: step(3, ["ls", "ls -l"], true) });
+    expect(s.phase).toBe("done");
+    expect(s.snapshots.map((x) => x.step)).toEqual([1, 2, 3]);
+    expect(s.candidates).toEqual([
+      { code: "ls  -l", score: 0.6, sample: 1 },
+      { code: "ls", score: 0.4, sample: 0 },
+    ]);
+    // replaying candidate 0 follows sample 1 through the steps
+    expect([0, 1, 2].map((i) => sampleAt(s, i, 1))).toEqual(["q", "ls", "ls -l"]);
+  });
+
+  it("ignores stale messages and messages after the end", () => {
+    let s = runReducer(INITIAL_RUN, { type: "start", id: "r2", request });
+    const before = s;
+    s = runReducer(s, { type: "step", id: "r1", step: step(1, ["a", "b"]) });
+    s = runReducer(s, { type: "error", id: "r1", message: "cancelled", cancelled: true });
+    expect(s).toBe(before);
+    s = runReducer(s, { type: "error", id: "r2", message: "cancelled", cancelled: true });
+    expect(s.phase).toBe("cancelled");
+    expect(runReducer(s, { type: "step", id: "r2", step: step(1, ["a", "b"]) })).toBe(s);
+  });
+
+  it("records failures and a lost device", () => {
+    let s = runReducer(INITIAL_RUN, { type: "start", id: "r3", request });
+    s = runReducer(s, { type: "error", id: "r3", message: "The GPU device was lost", deviceLost: true });
+    expect(s).toMatchObject({ phase: "failed", error: "The GPU device was lost", deviceLost: true });
+    expect(runReducer(s, { type: "reset" })).toEqual(INITIAL_RUN);
+  });
+
+  it("maps candidates whitespace-insensitively and measures progress over t", () => {
+    expect(attachSamples([{ code: "a b", score: 1 }], ["x", "a\tb"])).toEqual([{ code: "a b", score: 1, sample: 1 }]);
+    expect(denoisedFraction(1, 50)).toBeCloseTo(0.02);
+    expect(denoisedFraction(50, 50)).toBe(1);
+  });
+});

@@ -1,0 +1,84 @@
+// The ranked, deduplicated top-k after a run: one tab per candidate with its score, a Copy button each (with a
+// visible confirmation), and a danger badge on destructive Bash candidates.
+import { useState } from "react";
+import type { LanguageId } from "../../bundle/manifest";
+import { findDangers } from "../../lang/bash";
+import { checkPythonSyntax } from "../../lang/python";
+import type { RankedCandidate } from "../runState";
+
+/** Copies text; falls back to a hidden textarea where the Clipboard API is unavailable (http, old browsers). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}
+
+interface Props {
+  language: LanguageId;
+  candidates: readonly RankedCandidate[];
+  selected: number;
+  onSelect: (index: number) => void;
+}
+
+export function Candidates({ language, candidates, selected, onSelect }: Props) {
+  const [copied, setCopied] = useState<number | null>(null);
+  if (candidates.length === 0) return null;
+
+  const copy = async (index: number, code: string): Promise<void> => {
+    if (await copyText(code)) {
+      setCopied(index);
+      setTimeout(() => setCopied((c) => (c === index ? null : c)), 2000);
+    }
+  };
+
+  return (
+    <section className="candidates" aria-label="Candidates">
+      <h2>Top {candidates.length}</h2>
+      <ol role="list">
+        {candidates.map((c, i) => {
+          const dangerous = language === "bash" && findDangers(c.code).length > 0;
+          const invalidPython = language === "python" && !checkPythonSyntax(c.code).valid;
+          return (
+            <li key={`${i}:${c.code}`} className={i === selected ? "candidate selected" : "candidate"} data-testid="candidate">
+              <button
+                type="button"
+                className="candidate-pick"
+                aria-pressed={i === selected}
+                onClick={() => onSelect(i)}
+                aria-label={`Show candidate ${i + 1}, score ${(c.score * 100).toFixed(0)}%`}
+              >
+                <span className="rank">#{i + 1}</span>
+                <code className="candidate-code">{c.code || "(empty)"}</code>
+                <span className="score">{(c.score * 100).toFixed(0)}%</span>
+                {dangerous && (
+                  <span className="badge danger-badge" data-testid="danger-badge">
+                    ⚠ destructive
+                  </span>
+                )}
+                {invalidPython && <span className="badge syntax-badge">does not parse</span>}
+              </button>
+              <button type="button" className="copy" onClick={() => void copy(i, c.code)} aria-label={`Copy candidate ${i + 1}`}>
+                {copied === i ? "Copied ✓" : "Copy"}
+              </button>
+            </li>
+          );
+        })}
+      </ol>
+      <p className="visually-hidden" aria-live="polite">
+        {copied !== null ? `Candidate ${copied + 1} copied to the clipboard` : ""}
+      </p>
+    </section>
+  );
+}

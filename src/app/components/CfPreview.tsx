@@ -1,0 +1,160 @@
+// Live preview of a generated Excel CF rule on a small table (logic in ../cfPreview.ts).
+//
+// Class names used (the stylesheet is written elsewhere):
+//   cf-preview          the whole block (<section>)
+//   cf-grid             the <table>
+//   cf-corner           the empty top-left header cell
+//   cf-col-head         column letter headers (<th scope="col">: A, B, C ...)
+//   cf-row-head         row number headers (<th scope="row">: 1, 2, 3 ...)
+//   cf-header-cell      cells of the table's own header row (spreadsheet row 1; never matched)
+//   cf-cell             every data cell; cf-match in addition on the cells the rule formats
+//   cf-match            a cell the rule matches (it also holds the visually hidden text "matches")
+//   visually-hidden     text for screen readers only
+//   cf-count            "N cells match" (polite live region)
+//   cf-note             a note on how to read the highlight
+//   cf-error            an error message (role="alert"): the rule cannot be previewed, or the pasted table is refused
+//   cf-own-table        the <details> "Use your own table"; cf-paste-label, cf-paste, cf-paste-hint, cf-actions inside it
+// Data attributes: every cell of the grid has data-cell="A2" (its spreadsheet address; header row = row 1); matched
+// cells have data-match="true"; the section has data-table="sample" | "pasted".
+import { useId, useMemo, useState } from "react";
+import type { CfTable } from "../../lang/cfInterpreter";
+import {
+  MAX_COLUMNS,
+  MAX_ROWS,
+  SAMPLE_TABLE,
+  cellAddress,
+  cellKey,
+  cellText,
+  columnLetter,
+  parsePastedTable,
+  previewRule,
+} from "../cfPreview";
+
+export function CfPreview({ rule }: { rule: string }) {
+  const [table, setTable] = useState<CfTable>(SAMPLE_TABLE);
+  const [pasted, setPasted] = useState(false);
+  const [draft, setDraft] = useState("");
+  const [pasteError, setPasteError] = useState<string | null>(null);
+  const pasteId = useId();
+  const pasteErrorId = useId();
+  const pasteHintId = useId();
+
+  const result = useMemo(() => previewRule(rule, table), [rule, table]);
+  const width = useMemo(() => table.reduce((w, row) => Math.max(w, row.length), 0), [table]);
+  const columns = Array.from({ length: width }, (_, c) => c);
+
+  const apply = (): void => {
+    const parsed = parsePastedTable(draft);
+    if ("error" in parsed) {
+      setPasteError(parsed.error);
+      return;
+    }
+    setPasteError(null);
+    setTable(parsed.table);
+    setPasted(true);
+  };
+  const reset = (): void => {
+    setPasteError(null);
+    setDraft("");
+    setTable(SAMPLE_TABLE);
+    setPasted(false);
+  };
+
+  const countText = result.ok ? `${result.count} ${result.count === 1 ? "cell matches" : "cells match"}` : "";
+
+  return (
+    <section className="cf-preview" data-table={pasted ? "pasted" : "sample"}>
+      <table className="cf-grid">
+        <caption>
+          {pasted ? "Preview of the rule on your table" : "Preview of the rule on a sample table"} (column A is c[0], B is
+          c[1], …)
+        </caption>
+        <thead>
+          <tr>
+            <td className="cf-corner" />
+            {columns.map((c) => (
+              <th key={c} scope="col" className="cf-col-head">
+                {columnLetter(c)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.map((row, r) => (
+            <tr key={r}>
+              <th scope="row" className="cf-row-head">
+                {r + 1}
+              </th>
+              {columns.map((c) => {
+                const text = cellText(row[c]);
+                const address = cellAddress(r, c);
+                if (r === 0)
+                  return (
+                    <td key={c} className="cf-header-cell" data-cell={address}>
+                      {text}
+                    </td>
+                  );
+                const match = result.ok && result.highlighted.has(cellKey(r, c));
+                return (
+                  <td
+                    key={c}
+                    className={match ? "cf-cell cf-match" : "cf-cell"}
+                    data-cell={address}
+                    data-match={match ? "true" : undefined}
+                  >
+                    {text}
+                    {match && <span className="visually-hidden"> (matches)</span>}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <p className="cf-count" aria-live="polite">
+        {countText}
+      </p>
+      {result.ok && result.note && <p className="cf-note">{result.note}</p>}
+      {!result.ok && (
+        <p className="cf-error" role="alert">
+          {result.message}
+        </p>
+      )}
+
+      <details className="cf-own-table">
+        <summary>Use your own table</summary>
+        <label className="cf-paste-label" htmlFor={pasteId}>
+          Paste cells (tab- or comma-separated)
+        </label>
+        <textarea
+          id={pasteId}
+          className="cf-paste"
+          rows={6}
+          spellCheck={false}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          aria-describedby={pasteError ? `${pasteHintId} ${pasteErrorId}` : pasteHintId}
+          aria-invalid={pasteError ? true : undefined}
+          placeholder={"Name\tSales\nAcme\t120"}
+        />
+        <p id={pasteHintId} className="cf-paste-hint">
+          The first row is the header. At most {MAX_ROWS} rows below it and {MAX_COLUMNS} columns.
+        </p>
+        <div className="cf-actions">
+          <button type="button" onClick={apply}>
+            Apply
+          </button>
+          <button type="button" onClick={reset}>
+            Reset
+          </button>
+        </div>
+        {pasteError && (
+          <p id={pasteErrorId} className="cf-error" role="alert">
+            {pasteError}
+          </p>
+        )}
+      </details>
+    </section>
+  );
+}

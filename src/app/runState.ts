@@ -1,0 +1,109 @@
+// The state of one generation run as the page sees it, driven by the worker's messages: a pure reducer, so the
+// transitions (stale messages, cancel, errors, the mapping from candidates back to the sample that denoised into
+// them) are unit-tested without React or a worker.
+import type { GenerationStep } from "../engine/engine";
+import { normalizeWhitespace } from "../lang/whitespace";
+
+export interface RunRequest {
+  utterance: string;
+  steps: number;
+  samples: number;
+  seed: number;
+}
+
+/** What every sample's x̂0 decoded to after one denoising step. */
+export interface Snapshot {
+  step: number;
+  totalSteps: number;
+  t: number;
+  codes: string[];
+}
+
+export interface RankedCandidate {
+  code: string;
+  score: number;
+  /** The sample whose final code this is (the first, when several samples agree): its snapshots replay it. */
+  sample: number;
+}
+
+export type RunPhase = "idle" | "running" | "done" | "cancelled" | "failed";
+
+export interface RunState {
+  phase: RunPhase;
+  /** The id of the current run; messages of other ids are stale and ignored. */
+  id: string | null;
+  request: RunRequest | null;
+  snapshots: Snapshot[];
+  candidates: RankedCandidate[];
+  truncatedTokens: number;
+  error: string | null;
+  /** The run ended because the GPU device was lost. */
+  deviceLost: boolean;
+}
+
+export type RunEvent =
+  | { type: "start"; id: string; request: RunRequest }
+  | { type: "step"; id: string; step: GenerationStep }
+  | { type: "error"; id: string; message: string; cancelled?: boolean; deviceLost?: boolean }
+  | { type: "reset" };
+
+export const INITIAL_RUN: RunState = {
+  phase: "idle",
+  id: null,
+  request: null,
+  snapshots: [],
+  candidates: [],
+  truncatedTokens: 0,
+  error: null,
+  deviceLost: false,
+};
+
+/** Maps each ranked candidate to the first sample whose final code it is (whitespace-insensitive, as ranking is). */
+export function attachSamples(candidates: readonly { code: string; score: number }[], finalCodes: readonly string[]): RankedCandidate[] {
+  const normalized = finalCodes.map(normalizeWhitespace);
+  return candidates.map((c) => {
+    const sample = normalized.indexOf(normalizeWhitespace(c.code));
+    return { code: c.code, score: c.score, sample: Math.max(sample, 0) };
+  });
+}
+
+export function runReducer(state: RunState, event: RunEvent): RunState {
+  switch (event.type) {
+    case "reset":
+      return INITIAL_RUN;
+    case "start":
+      return { ...INITIAL_RUN, phase: "running", id: event.id, request: event.request };
+    case "step": {
+      if (event.id !== state.id || state.phase !== "running") return state;
+      const { step } = event;
+      const snapshot: Snapshot = {
+        step: step.step,
+        totalSteps: step.totalSteps,
+        t: step.t,
+        codes: step.samples.map((s) => s.code),
+      };
+      const next: RunState = { ...state, snapshots: [...state.snapshots, snapshot], truncatedTokens: step.truncatedTokens };
+      if (!step.done) return next;
+      return { ...next, phase: "done", candidates: attachSamples(step.candidates, snapshot.codes) };
+    }
+    case "error": {
+      if (event.id !== state.id || state.phase !== "running") return state;
+      if (event.cancelled) return { ...state, phase: "cancelled" };
+      return { ...state, phase: "failed", error: event.message, deviceLost: event.deviceLost ?? false };
+    }
+  }
+}
+
+/** The code of one sample at a step index (0-based into snapshots), for the editor and the scrubber. */
+export function sampleAt(state: RunState, snapshotIndex: number, sample: number): string {
+  const snapshot = state.snapshots[Math.min(Math.max(snapshotIndex, 0), state.snapshots.length - 1)];
+  return snapshot?.codes[sample] ?? "";
+}
+
+/**
+ * Share of the way from pure noise (t = T) to t = 0 after a step (0 … 1), for the progress bar over t. The K steps
+ * are evenly strided over T, so after step k of K the noise level has come down k/K of the way.
+ */
+export function denoisedFraction(step: number, totalSteps: number): number {
+  return totalSteps > 0 ? Math.min(Math.max(step / totalSteps, 0), 1) : 0;
+}

@@ -1,0 +1,178 @@
+// The hook that owns the engine's Web Worker (src/engine/worker.ts): it turns the worker's messages into React
+// state (the model's status, the current run) and gives the components a few commands. The worker owns the model;
+// nothing heavy runs on the main thread.
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
+import type { BackendName } from "../engine/backend";
+import type { LoadProgress } from "../engine/loader";
+import type { WorkerRequest, WorkerResponse } from "../engine/protocol";
+import { modelUrl } from "./languages";
+import { INITIAL_RUN, runReducer, type RunRequest, type RunState } from "./runState";
+
+export type ModelStatus =
+  | { state: "idle" }
+  | { state: "loading"; language: LanguageId; progress: LoadProgress | null }
+  | { state: "warming-up"; language: LanguageId; backend: string }
+  | {
+      state: "ready";
+      language: LanguageId;
+      backend: string;
+      reason: string;
+      warmupMs: number;
+      maxUtteranceLen: number;
+      T: number;
+      sampler: SamplerDefaults;
+      cacheWarning?: string;
+    }
+  | { state: "error"; language: LanguageId; message: string };
+
+export interface TokenCount {
+  count: number;
+  max: number;
+}
+
+export interface EngineHandle {
+  status: ModelStatus;
+  run: RunState;
+  /** A message about the GPU (device lost) that outlives the run it ended. */
+  notice: string | null;
+  load(language: LanguageId, backend?: BackendName): void;
+  generate(request: RunRequest): void;
+  cancel(): void;
+  countTokens(text: string): Promise<TokenCount | null>;
+  /** Destroys the WebGPU device (tests of the lost-device path). */
+  loseDevice(): void;
+  dismissNotice(): void;
+}
+
+function absolute(url: string): string {
+  return new URL(url, location.href).href;
+}
+
+export function useEngine(): EngineHandle {
+  const worker = useRef<Worker | null>(null);
+  const language = useRef<LanguageId | null>(null);
+  const runId = useRef(0);
+  const currentRun = useRef<string | null>(null);
+  const tokenWaiters = useRef(new Map<string, (count: TokenCount | null) => void>());
+  const [status, setStatus] = useState<ModelStatus>({ state: "idle" });
+  const [run, dispatch] = useReducer(runReducer, INITIAL_RUN);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const post = useCallback((message: WorkerRequest) => worker.current?.postMessage(message), []);
+
+  useEffect(() => {
+    const w = new Worker(new URL("../engine/worker.ts", import.meta.url), { type: "module", name: "codefusion-engine" });
+    worker.current = w;
+    const onMessage = (event: MessageEvent<WorkerResponse>): void => {
+      const m = event.data;
+      const lang = language.current;
+      switch (m.type) {
+        case "progress":
+          if (lang) setStatus({ state: "loading", language: lang, progress: m.progress });
+          return;
+        case "warming-up":
+          if (lang) setStatus({ state: "warming-up", language: lang, backend: m.backend });
+          return;
+        case "ready": {
+          const ready: ModelStatus = {
+            state: "ready",
+            language: m.language,
+            backend: m.backend,
+            reason: m.reason,
+            warmupMs: m.warmupMs,
+            maxUtteranceLen: m.maxUtteranceLen,
+            T: m.T,
+            sampler: m.sampler,
+          };
+          if (m.cacheWarning !== undefined) ready.cacheWarning = m.cacheWarning;
+          setStatus(ready);
+          return;
+        }
+        case "step":
+          dispatch({ type: "step", id: m.id, step: m.step });
+          return;
+        case "done":
+          return; // the final step item already carried the candidates
+        case "tokens": {
+          const waiter = tokenWaiters.current.get(m.id);
+          tokenWaiters.current.delete(m.id);
+          waiter?.({ count: m.count, max: m.max });
+          return;
+        }
+        case "device-lost":
+          setNotice(m.message);
+          return;
+        case "cache-cleared":
+          return;
+        case "error": {
+          if (m.id !== undefined) {
+            const waiter = tokenWaiters.current.get(m.id);
+            if (waiter) {
+              tokenWaiters.current.delete(m.id);
+              waiter(null);
+              return;
+            }
+            dispatch({ type: "error", id: m.id, message: m.message, cancelled: m.cancelled, deviceLost: m.deviceLost });
+            return;
+          }
+          if (lang) setStatus({ state: "error", language: lang, message: m.message });
+          return;
+        }
+      }
+    };
+    w.addEventListener("message", onMessage);
+    w.addEventListener("error", (event) => {
+      const lang = language.current ?? "bash";
+      setStatus({ state: "error", language: lang, message: `the model worker failed: ${event.message || "unknown error"}` });
+    });
+    return () => {
+      w.terminate();
+      worker.current = null;
+    };
+  }, []);
+
+  const load = useCallback(
+    (lang: LanguageId, backend?: BackendName) => {
+      language.current = lang;
+      if (currentRun.current) post({ type: "cancel", id: currentRun.current });
+      dispatch({ type: "reset" });
+      setStatus({ state: "loading", language: lang, progress: null });
+      const message: WorkerRequest = { type: "load", baseUrl: absolute(modelUrl(lang)) };
+      if (backend) message.backend = backend;
+      post(message);
+    },
+    [post],
+  );
+
+  const generate = useCallback(
+    (request: RunRequest) => {
+      const id = `run-${++runId.current}`;
+      currentRun.current = id;
+      setNotice(null);
+      dispatch({ type: "start", id, request });
+      post({ type: "generate", id, request: { ...request, decodeEvery: 1 } });
+    },
+    [post],
+  );
+
+  const cancel = useCallback(() => {
+    if (currentRun.current) post({ type: "cancel", id: currentRun.current });
+  }, [post]);
+
+  const countTokens = useCallback(
+    (text: string) =>
+      new Promise<TokenCount | null>((resolve) => {
+        if (!worker.current) return resolve(null);
+        const id = `tokens-${++runId.current}`;
+        tokenWaiters.current.set(id, resolve);
+        post({ type: "count-tokens", id, text });
+      }),
+    [post],
+  );
+
+  const loseDevice = useCallback(() => post({ type: "lose-device" }), [post]);
+  const dismissNotice = useCallback(() => setNotice(null), []);
+
+  return { status, run, notice, load, generate, cancel, countTokens, loseDevice, dismissNotice };
+}
