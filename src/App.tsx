@@ -16,6 +16,7 @@ import { addRecent, clearRecent, loadRecent, type RecentRequest } from "./app/re
 import { sampleAt } from "./app/runState";
 import { readUrlState, writeUrlState, type RequestSettings } from "./app/urlState";
 import { useEngine } from "./app/useEngine";
+import { usePacedIndex } from "./app/usePacedIndex";
 import { checkPythonSyntax } from "./lang/python";
 
 declare global {
@@ -83,12 +84,18 @@ export function App() {
     }
   }, [ready, generate, settings.prompt]);
 
-  const candidate = run.phase === "done" ? run.candidates[selected] : undefined;
   const lastIndex = run.snapshots.length - 1;
+  const shownIndex = usePacedIndex(lastIndex, run.id);
+  const catchingUp = shownIndex < lastIndex;
+  // The results appear once the show has caught up with the run.
+  const finished = run.phase === "done" && !catchingUp;
+  const candidate = finished ? run.candidates[selected] : undefined;
+  // While denoising: sample 0, until the run is over; then the best candidate's own sample.
+  const followed = run.phase === "done" ? (run.candidates[0]?.sample ?? 0) : 0;
   const editorValue = useMemo(() => {
     if (candidate) return scrub !== null ? sampleAt(run, scrub, candidate.sample) : (edited ?? candidate.code);
-    return lastIndex >= 0 ? sampleAt(run, lastIndex, 0) : "";
-  }, [candidate, scrub, edited, run, lastIndex]);
+    return shownIndex >= 0 ? sampleAt(run, shownIndex, followed) : "";
+  }, [candidate, scrub, edited, run, shownIndex, followed]);
   const finalCode = candidate && scrub === null ? editorValue : "";
 
   const marker = useMemo<EditorMarker | null>(() => {
@@ -97,7 +104,7 @@ export function App() {
     return syntax.valid || !syntax.error ? null : { message: syntax.error.message, offset: syntax.error.position };
   }, [settings.language, finalCode]);
 
-  const shownSnapshot = scrub !== null ? run.snapshots[scrub] : run.snapshots[lastIndex];
+  const shownSnapshot = scrub !== null ? run.snapshots[scrub] : run.snapshots[shownIndex];
   const T = status.state === "ready" ? status.T : 1200;
   const info = languageInfo(settings.language);
 
@@ -154,7 +161,7 @@ export function App() {
                 {copiedEditor ? "Copied ✓" : "Copy code"}
               </button>
             </div>
-            <DenoiseProgress snapshot={shownSnapshot} T={T} running={running} />
+            <DenoiseProgress snapshot={shownSnapshot} T={T} running={running || catchingUp} />
             <CodeEditor
               value={editorValue}
               language={info.monaco}
@@ -165,7 +172,7 @@ export function App() {
                 if (candidate && scrub === null) setEdited(code);
               }}
             />
-            {run.phase === "done" && (
+            {finished && (
               <Scrubber
                 steps={run.snapshots.length}
                 value={scrub ?? lastIndex}
@@ -177,7 +184,7 @@ export function App() {
                 <p className="warning-text">The request is longer than the model reads: the last {run.truncatedTokens} tokens were cut.</p>
               )}
               {run.phase === "cancelled" && <p className="muted">Stopped after step {run.snapshots.length}.</p>}
-              {run.phase === "done" && run.candidates.length > 0 && (
+              {finished && run.candidates.length > 0 && (
                 <p className="visually-hidden">Done: {run.candidates.length} candidates.</p>
               )}
             </div>
@@ -196,7 +203,7 @@ export function App() {
             )}
           </section>
 
-          {run.phase === "done" && (
+          {finished && (
             <Candidates
               language={settings.language}
               candidates={run.candidates}

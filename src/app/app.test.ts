@@ -141,3 +141,21 @@ describe("run state", () => {
     expect(denoisedFraction(50, 50)).toBe(1);
   });
 });
+
+describe("paced denoising show", () => {
+  it("advances one step per frame when close, catches up within ~30 frames when far behind", async () => {
+    const { pacedAdvance } = await import("./usePacedIndex");
+    expect(pacedAdvance(0)).toBe(0);
+    expect(pacedAdvance(1)).toBe(1);
+    expect(pacedAdvance(30)).toBe(1);
+    expect(pacedAdvance(31)).toBe(2);
+    let shown = -1;
+    let frames = 0;
+    while (shown < 1199) {
+      shown += pacedAdvance(1199 - shown);
+      frames++;
+    }
+    expect(frames).toBeLessThan(200);
+    expect(shown).toBe(1199);
+  });
+});

@@ -99,9 +99,12 @@ export function CodeEditor({ value, language, readOnly, label, marker, onUserEdi
       const to = model.getPositionAt(end);
       applying.current = true;
       try {
-        instance.executeEdits("denoise", [
-          { range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column), text, forceMoveMarkers: true },
-        ]);
+        // On the model, not the editor: the editor refuses edits while it is read-only (during a run).
+        model.pushEditOperations(
+          [],
+          [{ range: new monaco.Range(from.lineNumber, from.column, to.lineNumber, to.column), text, forceMoveMarkers: true }],
+          () => null,
+        );
       } finally {
         applying.current = false;
       }

@@ -1,0 +1,153 @@
+// The path a user takes, in headless Chromium with the shipped models (public/models/): load with progress,
+// generate and watch the code change step by step, compare the top-k, copy, replay, stop, share a link, come back
+// offline, and what the user sees when things go wrong. Screenshots of the main states go to test-results/.
+import { expect, test } from "@playwright/test";
+import { editorText, recordEditor, SHOTS, typeInEditor, waitReady } from "./helpers";
+
+test.use({ permissions: ["clipboard-read", "clipboard-write"] });
+
+test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, copy, replay", async ({ page }) => {
+  const statusTexts: string[] = [];
+  await page.exposeFunction("reportStatus", (text: string) => statusTexts.push(text));
+  await page.addInitScript(() => {
+    const watch = (): void => {
+      const status = document.querySelector('[role="status"]');
+      if (!status) return void requestAnimationFrame(watch);
+      new MutationObserver(() => (window as unknown as { reportStatus: (t: string) => void }).reportStatus(status.textContent ?? "")).observe(status, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
+    };
+    watch();
+  });
+  await page.goto("/?lang=cf&steps=60&n=5&seed=7");
+  await waitReady(page);
+  expect(statusTexts.some((t) => /Downloading the model: [\d.]+ of [\d.]+ MB/.test(t))).toBe(true);
+  expect(statusTexts.some((t) => /Warming up/.test(t))).toBe(true);
+  await expect(page.getByRole("status")).toContainText(/software fallback|no WebGPU/);
+  await page.screenshot({ path: `${SHOTS}/ready.png` });
+
+  const generate = page.getByRole("button", { name: "Generate" });
+  await expect(generate).toBeDisabled(); // empty prompt
+  const prompt = page.getByLabel("What should the code do?");
+  await prompt.fill("highlight cells in column C greater than 100");
+  await expect(page.getByText(/of \d+ tokens used/)).toBeVisible();
+  await expect(generate).toBeEnabled();
+
+  const frames = await recordEditor(page);
+  await prompt.press("ControlOrMeta+Enter");
+  await expect(page.getByTestId("candidate").first()).toBeVisible({ timeout: 120_000 });
+  const seen = await frames();
+  const final = await editorText(page);
+  const intermediate = seen.filter((text) => text !== final);
+  expect(new Set(intermediate).size).toBeGreaterThanOrEqual(3);
+  await expect(page.getByTestId("denoise-progress")).toContainText("Step 60 of 60");
+  await page.screenshot({ path: `${SHOTS}/done.png`, fullPage: true });
+
+  // top-k: at most 5, distinct, scores shown; the first is in the editor
+  const candidates = page.getByTestId("candidate");
+  const count = await candidates.count();
+  expect(count).toBeGreaterThanOrEqual(1);
+  expect(count).toBeLessThanOrEqual(5);
+  const codes = await page.locator(".candidate-code").allInnerTexts();
+  expect(new Set(codes.map((c) => c.replace(/\s+/g, " ").trim())).size).toBe(codes.length);
+  await expect(candidates.first()).toContainText("%");
+
+  // copy puts the code on the clipboard, with a visible confirmation
+  await page.getByRole("button", { name: "Copy candidate 1" }).click();
+  await expect(page.getByRole("button", { name: "Copy candidate 1" })).toHaveText("Copied ✓");
+  const clipboard = await page.evaluate(() => navigator.clipboard.readText());
+  expect(clipboard.replace(/\s+/g, " ").trim()).toBe((codes[0] ?? "").replace(/\s+/g, " ").trim());
+
+  // the scrubber replays the denoising of the shown candidate
+  const slider = page.getByLabel(/Replay: step/);
+  await slider.fill("0");
+  await expect(page.getByText("Replay: step 1 of 60")).toBeVisible();
+  await expect.poll(() => editorText(page)).not.toBe(final);
+  await expect(page.getByTestId("denoise-progress")).toContainText("Step 1 of 60");
+  await slider.fill("59");
+  await expect.poll(() => editorText(page)).toBe(final);
+
+  // the recent request is listed
+  await expect(page.getByRole("region", { name: "Recent requests" })).toContainText("highlight cells in column C greater than 100");
+});
+
+test("Stop cancels a run", async ({ page }) => {
+  await page.goto("/?lang=cf&steps=1200&n=5&seed=1");
+  await waitReady(page);
+  await page.getByLabel("What should the code do?").fill("highlight duplicate values");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByTestId("denoise-progress")).toContainText(/Step \d+ of 1200/);
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByText(/Stopped after step \d+/)).toBeVisible();
+  await expect(page.getByTestId("candidate")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
+});
+
+test("a link reproduces the same output; a reload loads from the cache without network", async ({ page, context }) => {
+  await page.goto("/?lang=cf&steps=30&n=5&seed=99");
+  await waitReady(page);
+  await page.getByLabel("What should the code do?").fill("color cells that contain yes");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  const first = await page.locator(".candidate-code").allInnerTexts();
+  const link = page.url();
+  expect(link).toContain("q=color+cells+that+contain+yes");
+  expect(link).toContain("seed=99");
+
+  // Offline for the model: every request for models/ fails; the page itself still comes from the server.
+  const modelRequests: string[] = [];
+  await context.route("**/models/**", (route) => {
+    modelRequests.push(route.request().url());
+    return route.abort("internetdisconnected");
+  });
+  const second = await context.newPage();
+  await second.goto(link);
+  await waitReady(second);
+  await expect(second.getByTestId("candidate").first()).toBeVisible(); // the link runs the request by itself
+  expect(await second.locator(".candidate-code").allInnerTexts()).toEqual(first);
+  expect(modelRequests.length).toBeGreaterThan(0); // the network was asked and refused
+  await second.screenshot({ path: `${SHOTS}/offline-reload.png` });
+});
+
+test("a corrupt weight shard is reported with Retry, and Retry recovers", async ({ page }) => {
+  let corrupt = true;
+  await page.route("**/models/cf/*.bin", async (route) => {
+    if (!corrupt) return route.continue();
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[body.length >> 1] ^= 0xff;
+    return route.fulfill({ response, body });
+  });
+  await page.goto("/?lang=cf");
+  await expect(page.getByRole("status")).toContainText(/weights-\d+\.bin is corrupt/, { timeout: 120_000 });
+  await page.screenshot({ path: `${SHOTS}/corrupt-shard.png` });
+  corrupt = false;
+  await page.getByRole("button", { name: "Retry" }).click();
+  await waitReady(page);
+});
+
+test("the CF preview highlights the cells the rule matches", async ({ page }) => {
+  await page.goto("/?lang=cf&steps=10&n=2&seed=5");
+  await waitReady(page);
+  await page.getByLabel("What should the code do?").fill("highlight sales above 100");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  // A user corrects the rule in the editor; the preview follows what the editor holds.
+  await typeInEditor(page, "GreaterThan(c[2], 100)");
+  await expect(page.locator("[data-match='true']")).toHaveCount(3);
+  const matched = await page.locator("[data-match='true']").evaluateAll((cells) => cells.map((c) => c.getAttribute("data-cell")));
+  expect(matched.sort()).toEqual(["C2", "C4", "C7"]);
+  await page.screenshot({ path: `${SHOTS}/cf-preview.png`, fullPage: true });
+});
+
+test("empty and over-long prompts", async ({ page }) => {
+  await page.goto("/?lang=cf");
+  await waitReady(page);
+  const prompt = page.getByLabel("What should the code do?");
+  await prompt.fill("   ");
+  await expect(page.getByRole("button", { name: "Generate" })).toBeDisabled();
+  await prompt.fill("highlight every cell in the sheet whose value is larger than the value in the cell directly above it and also bold it please");
+  await expect(page.getByText(/tokens: the model reads the first \d+; the remaining \d+ are cut/)).toBeVisible();
+});
