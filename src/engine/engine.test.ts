@@ -371,6 +371,39 @@ describe("worker handler (protocol.ts)", () => {
     expect(posted[1]).toMatchObject({ type: "ready", reason: "attempt 2" });
   });
 
+  it("a run that fails on a dying device (an AbortError of WebGPU's own) is reported as a lost device, not a cancel", async () => {
+    let loseDevice: (detail: string) => void = () => undefined;
+    const deviceLost = new Promise<string>((resolve) => {
+      loseDevice = resolve;
+    });
+    const fakeEngine = {
+      language: "cf" as const,
+      sampler: { steps: 3, samples: 1, top_k: 1, clamp: "decoder" as const },
+      maxUtteranceLen: 16,
+      T: 1200,
+      cacheWarning: undefined,
+      countTokens: () => 1,
+      warmUp: async () => 1,
+      dispose: () => undefined,
+      async *generate(): AsyncGenerator<GenerationStep> {
+        yield { step: 1, totalSteps: 3, t: 1200, truncatedTokens: 0, samples: [{ code: "x" }], done: false };
+        setTimeout(() => loseDevice("Device was destroyed."), 20); // announced after the failure
+        throw new DOMException("mapAsync: device lost", "AbortError");
+      },
+    };
+    const handle = createWorkerHandler({
+      ...deps,
+      prepareBackend: async () => ({ backend: "webgpu", reason: "test", deviceLost }),
+      createEngine: () => fakeEngine,
+    });
+    const posted: WorkerResponse[] = [];
+    await handle({ type: "load", baseUrl: "http://test/golden/" }, (m) => void posted.push(m));
+    posted.length = 0;
+    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1 } }, (m) => void posted.push(m));
+    expect(posted[posted.length - 1]).toMatchObject({ type: "error", id: "g1", deviceLost: true });
+    expect(posted.some((m) => m.type === "error" && m.cancelled)).toBe(false);
+  });
+
   it("passes a backend override to prepareBackend and refuses an unknown backend name", async () => {
     const seen: (string | undefined)[] = [];
     const handle = createWorkerHandler({

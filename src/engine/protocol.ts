@@ -278,12 +278,15 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
       }
     } catch (err) {
       const reason: unknown = controller.signal.reason;
-      if (reason instanceof DeviceLostReason) {
-        post({ type: "error", id, message: deviceLostMessage(reason.message), deviceLost: true });
-      } else if (lostDevice !== null) {
-        // The run failed on the dead device before the loss was announced to us.
-        post({ type: "error", id, message: deviceLostMessage(lostDevice), deviceLost: true });
-      } else if (isAbortError(err)) {
+      let lost = reason instanceof DeviceLostReason ? reason.message : lostDevice;
+      if (lost === null && !controller.signal.aborted && backend?.deviceLost) {
+        // A run on a dying device fails before the loss is announced (WebGPU's mapAsync rejects with an
+        // "AbortError" of its own): give the announcement a moment before calling it an ordinary error.
+        lost = await Promise.race([backend.deviceLost, new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000))]);
+      }
+      if (lost !== null) {
+        post({ type: "error", id, message: deviceLostMessage(lost), deviceLost: true });
+      } else if (controller.signal.aborted && isAbortError(err)) {
         post({ type: "error", id, message: CANCELLED_MESSAGE, cancelled: true });
       } else {
         post({ type: "error", id, message: errorMessage(err) });
