@@ -6,7 +6,12 @@ import { editorText, recordEditor, SHOTS, typeInEditor, waitReady } from "./help
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
-test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, copy, replay", async ({ page }) => {
+test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, copy, replay", async ({ page, context, baseURL }) => {
+  const foreign: string[] = [];
+  context.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(`${baseURL}/`) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+  });
   const statusTexts: string[] = [];
   await page.exposeFunction("reportStatus", (text: string) => statusTexts.push(text));
   await page.addInitScript(() => {
@@ -68,6 +73,9 @@ test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, c
   await expect(page.getByTestId("denoise-progress")).toContainText("Step 1 of 60");
   await slider.fill("59");
   await expect.poll(() => editorText(page)).toBe(final);
+
+  // nothing was requested from any other host (models, wasm, Monaco and its worker are served by the app)
+  expect(foreign).toEqual([]);
 
   // the recent request is listed
   await expect(page.getByRole("region", { name: "Recent requests" })).toContainText("highlight cells in column C greater than 100");
