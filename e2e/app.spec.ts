@@ -159,3 +159,47 @@ test("empty and over-long prompts", async ({ page }) => {
   await prompt.fill("highlight every cell in the sheet whose value is larger than the value in the cell directly above it and also bold it please");
   await expect(page.getByText(/tokens: the model reads the first \d+; the remaining \d+ are cut/)).toBeVisible();
 });
+
+test("a download that fails midway is an error with Retry; nothing half-loaded is used", async ({ page }) => {
+  let fail = true;
+  await page.route("**/models/cf/*.bin", (route) => (fail ? route.abort("connectionreset") : route.continue()));
+  await page.goto("/?lang=cf");
+  await expect(page.getByRole("status")).toContainText(/could not be downloaded \(tried twice\)/, { timeout: 120_000 });
+  await expect(page.getByRole("button", { name: "Generate" })).toBeDisabled();
+  fail = false;
+  await page.getByRole("button", { name: "Retry" }).click();
+  await waitReady(page);
+});
+
+test("a corrupt cache entry is replaced; the Models panel lists and deletes the cached model", async ({ page }) => {
+  await page.goto("/?lang=cf");
+  await waitReady(page);
+  // Corrupt the cached shard in place, as a broken disk or an interrupted write would.
+  const corrupted = await page.evaluate(async () => {
+    const cache = await caches.open("codefusion-models-v1");
+    for (const request of await cache.keys()) {
+      if (!request.url.includes(".bin")) continue;
+      const bytes = new Uint8Array(await (await cache.match(request))!.arrayBuffer());
+      bytes[bytes.length >> 1] ^= 0xff;
+      await cache.put(request, new Response(bytes));
+      return request.url;
+    }
+    return null;
+  });
+  expect(corrupted).not.toBeNull();
+  const refetched: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes(".bin")) refetched.push(r.url());
+  });
+  await page.reload();
+  await waitReady(page);
+  expect(refetched.length).toBeGreaterThan(0); // the bad entry was dropped and the shard downloaded again
+
+  await page.getByText("Models in this browser").click();
+  const entry = page.getByTestId("cached-cf");
+  await expect(entry).toContainText(/Excel CF rules: [\d.]+ MB \(3 files\)/);
+  await expect(page.getByText(/This site uses [\d.]+ MB/)).toBeVisible();
+  await entry.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText(/Deleted the Excel CF rules model from this browser \(3 files\)/)).toBeVisible();
+  await expect(page.getByTestId("cached-cf")).toHaveCount(0);
+});
