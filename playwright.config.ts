@@ -1,18 +1,9 @@
 // End-to-end tests in Debian's Chromium (/usr/bin/chromium; Playwright cannot download a browser here), against
-// the Vite dev server, i.e. what `npm start` serves. Flags: ../shared/docs/platform.md (WebGPU through SwiftShader,
-// and no background traffic to hosts this closed network refuses).
+// the Vite dev server, i.e. what `npm start` serves. Browser and flags: scripts/chromium.mjs.
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS } from "./scripts/chromium.mjs";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const QUIET_FLAGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
-export const WEBGPU_FLAGS = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader", "--enable-features=Vulkan"];
+export { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS };
 const PORT = 4173;
 
 export default defineConfig({

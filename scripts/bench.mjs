@@ -16,23 +16,11 @@ import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "@playwright/test";
+import { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS } from "./chromium.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// The flags of playwright.config.ts (QUIET_FLAGS + WEBGPU_FLAGS; a .ts file plain Node cannot import): WebGPU
-// through SwiftShader, and no background traffic to hosts this closed network refuses. Keep the two in step.
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-  "--enable-unsafe-webgpu",
-  "--use-webgpu-adapter=swiftshader",
-  "--enable-features=Vulkan",
-];
+const CHROMIUM_FLAGS = [...QUIET_FLAGS, ...WEBGPU_FLAGS];
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const PAPER_MS = 2318;
 const GOAL_MS = 300;

@@ -17,6 +17,12 @@ interface Props {
   countTokens: (text: string) => Promise<TokenCount | null>;
 }
 
+const NUMBER_SETTINGS = [
+  { key: "steps", label: "Steps K" },
+  { key: "samples", label: "Samples n" },
+  { key: "seed", label: "Seed" },
+] as const;
+
 function clampInt(text: string, { min, max }: { min: number; max: number }, fallback: number): number {
   const value = Number.parseInt(text, 10);
   return Number.isFinite(value) ? Math.min(Math.max(value, min), max) : fallback;
@@ -123,36 +129,18 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
       <details className="settings">
         <summary>Settings: {settings.steps} steps, {settings.samples} samples, seed {settings.seed}</summary>
         <div className="settings-grid">
-          <label>
-            Steps K
-            <input
-              type="number"
-              min={LIMITS.steps.min}
-              max={LIMITS.steps.max}
-              value={settings.steps}
-              onChange={(e) => set({ steps: clampInt(e.target.value, LIMITS.steps, settings.steps) })}
-            />
-          </label>
-          <label>
-            Samples n
-            <input
-              type="number"
-              min={LIMITS.samples.min}
-              max={LIMITS.samples.max}
-              value={settings.samples}
-              onChange={(e) => set({ samples: clampInt(e.target.value, LIMITS.samples, settings.samples) })}
-            />
-          </label>
-          <label>
-            Seed
-            <input
-              type="number"
-              min={LIMITS.seed.min}
-              max={LIMITS.seed.max}
-              value={settings.seed}
-              onChange={(e) => set({ seed: clampInt(e.target.value, LIMITS.seed, settings.seed) })}
-            />
-          </label>
+          {NUMBER_SETTINGS.map(({ key, label }) => (
+            <label key={key}>
+              {label}
+              <input
+                type="number"
+                min={LIMITS[key].min}
+                max={LIMITS[key].max}
+                value={settings[key]}
+                onChange={(e) => set({ [key]: clampInt(e.target.value, LIMITS[key], settings[key]) })}
+              />
+            </label>
+          ))}
           <button type="button" onClick={() => set({ seed: randomSeed() })}>
             Shuffle seed
           </button>

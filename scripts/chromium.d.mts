@@ -1,0 +1,3 @@
+export const CHROMIUM: string;
+export const QUIET_FLAGS: string[];
+export const WEBGPU_FLAGS: string[];
