@@ -159,3 +159,21 @@ describe("paced denoising show", () => {
     expect(shown).toBe(1199);
   });
 });
+
+describe("changedRange", () => {
+  const apply = (before: string, r: { start: number; end: number; text: string }): string =>
+    before.slice(0, r.start) + r.text + before.slice(r.end);
+
+  it("replaces only the middle that changed, and applying it gives the new text", async () => {
+    const { changedRange } = await import("./textEdit");
+    expect(changedRange("ls -la /tmp", "ls -lh /tmp")).toEqual({ start: 5, end: 6, text: "h" });
+    expect(changedRange("", "abc")).toEqual({ start: 0, end: 0, text: "abc" });
+    expect(changedRange("abc", "")).toEqual({ start: 0, end: 3, text: "" });
+    expect(changedRange("same", "same")).toEqual({ start: 4, end: 4, text: "" });
+    // prefix and suffix must not overlap when the text repeats
+    expect(changedRange("aaa", "aa")).toEqual({ start: 2, end: 3, text: "" });
+    for (const [before, after] of [["x R R y", "x R y"], ["find . -name", "find / -name '*.log'"], ["ab", "ba"]] as const) {
+      expect(apply(before, changedRange(before, after))).toBe(after);
+    }
+  });
+});

@@ -3,6 +3,7 @@
 // run. Theme follows the system's light/dark setting.
 import { useEffect, useRef } from "react";
 import { monaco } from "../monaco";
+import { changedRange } from "../textEdit";
 
 export interface EditorMarker {
   message: string;
@@ -18,16 +19,6 @@ interface Props {
   marker?: EditorMarker | null;
   /** Called when the user edits the code (not for updates coming from `value`). */
   onUserEdit?: (code: string) => void;
-}
-
-/** The one range that differs between two texts (common prefix and suffix left alone). */
-export function changedRange(before: string, after: string): { start: number; end: number; text: string } {
-  let start = 0;
-  const max = Math.min(before.length, after.length);
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let tail = 0;
-  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
-  return { start, end: before.length - tail, text: after.slice(start, after.length - tail) };
 }
 
 const darkQuery = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
