@@ -11,7 +11,9 @@ export default defineConfig({
   build: { chunkSizeWarningLimit: 4096 },
   // Pre-bundle what the worker and pages import lazily, so the dev server never reloads mid-test to add them.
   optimizeDeps: {
+    entries: ["index.html", "src/engine/worker.ts", "e2e/pages/*.html", "bench/*.html"],
     include: [
+      "@huggingface/tokenizers",
       "@tensorflow/tfjs-core",
       "@tensorflow/tfjs-backend-cpu",
       "@tensorflow/tfjs-backend-wasm",
