@@ -1,7 +1,8 @@
 // Shared steps of the app's e2e tests: read the Monaco editor, record every text it showed, wait for the model.
 import { expect, type Page } from "@playwright/test";
 
-export const SHOTS = "test-results/screenshots";
+// Outside test-results/, which Playwright empties at the start of every run.
+export const SHOTS = "out/screenshots";
 
 /** The editor's text as rendered (Monaco draws lines as DOM; non-breaking spaces become spaces). */
 export async function editorText(page: Page): Promise<string> {
