@@ -150,9 +150,11 @@ test("the CF preview highlights the cells the rule matches", async ({ page }) =>
   await page.screenshot({ path: `${SHOTS}/cf-preview.png`, fullPage: true });
 });
 
-test("empty and over-long prompts", async ({ page }) => {
+test("empty and over-long prompts; steps and samples default to the model's", async ({ page, request }) => {
   await page.goto("/?lang=cf");
   await waitReady(page);
+  const { sampler } = (await (await request.get("/models/cf/manifest.json")).json()) as { sampler: { steps: number; samples: number } };
+  await expect(page.getByText(`Settings: ${sampler.steps} steps, ${sampler.samples} samples`)).toBeVisible();
   const prompt = page.getByLabel("What should the code do?");
   await prompt.fill("   ");
   await expect(page.getByRole("button", { name: "Generate" })).toBeDisabled();

@@ -46,8 +46,11 @@ export function App() {
   const [scrub, setScrub] = useState<number | null>(null);
   const [edited, setEdited] = useState<string | null>(null);
   const [copiedEditor, setCopiedEditor] = useState(false);
+  const linkParams = useRef(new URLSearchParams(location.search));
   // A link with a request runs it once the model is ready: the link reproduces the result.
-  const runFromLink = useRef(new URLSearchParams(location.search).has("q"));
+  const runFromLink = useRef(linkParams.current.has("q"));
+  // Steps and samples follow the loaded model's defaults until a link or the user sets them.
+  const explicit = useRef({ steps: linkParams.current.has("steps"), samples: linkParams.current.has("n") });
 
   useEffect(() => {
     history.replaceState(null, "", writeUrlState(settings));
@@ -61,6 +64,16 @@ export function App() {
   useEffect(() => {
     window.codefusionDebug = { loseDevice: engine.loseDevice };
   }, [engine.loseDevice]);
+
+  useEffect(() => {
+    if (status.state !== "ready") return;
+    const { steps, samples } = status.sampler;
+    setSettings((s) => ({
+      ...s,
+      steps: explicit.current.steps ? s.steps : steps,
+      samples: explicit.current.samples ? s.samples : samples,
+    }));
+  }, [status]);
 
   const ready = status.state === "ready" && status.language === settings.language;
   const running = run.phase === "running";
@@ -125,7 +138,11 @@ export function App() {
         <div className="column">
           <PromptForm
             settings={settings}
-            onChange={(next) => setSettings(next)}
+            onChange={(next) => {
+              if (next.steps !== settings.steps) explicit.current.steps = true;
+              if (next.samples !== settings.samples) explicit.current.samples = true;
+              setSettings(next);
+            }}
             onGenerate={generate}
             onStop={engine.cancel}
             running={running}
