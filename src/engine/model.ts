@@ -74,7 +74,9 @@ function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
 
 /** GELU, tanh approximation (F.gelu(approximate="tanh")). */
 function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  // x·x·x rather than pow(x, 3): the same value, and several times faster on the wasm backend.
+  const cube = tf.mul(tf.mul(x, x), x);
+  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
@@ -338,14 +340,15 @@ export class CodeFusionModel {
     const [B, L, d] = x.shape as [number, number, number];
     const h = this.heads;
     const dh = this.dh;
-    // Self-attention: qkv [B, L, 3, h, dh] -> [3, B*h, L, dh].
-    const qkv = reshapeTranspose(linear(layerNorm(x, layer.ln1), layer.qkv), [B, L, 3, h, dh], [2, 0, 3, 1, 4], [
-      3,
-      B * h,
-      L,
-      dh,
-    ]);
-    const [q, k, v] = tf.unstack(qkv, 0) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    // Self-attention: qkv [B, L, 3d] -> q, k, v [B, L, d] -> [B*h, L, dh] each (three 4-D transposes: wasm has no
+    // fast path for the single 5-D one).
+    const [q, k, v] = tf
+      .split(linear(layerNorm(x, layer.ln1), layer.qkv), 3, -1)
+      .map((part) => reshapeTranspose(part, [B, L, h, dh], [0, 2, 1, 3], [B * h, L, dh]) as tf.Tensor3D) as [
+      tf.Tensor3D,
+      tf.Tensor3D,
+      tf.Tensor3D,
+    ];
     // [B*h, L, dh] -> [B, L, d]
     const attended = reshapeTranspose(this.attention(q, k, v, selfMask), [B, h, L, dh], [0, 2, 1, 3], [B, L, d]);
     let y = tf.add(x, linear(attended, layer.selfOut));
