@@ -36,7 +36,7 @@ test("Python: each candidate's syntax is checked, with a mark where it does not 
 
   await typeInEditor(page, "sorted(numbers, reverse=True)");
   await expect(page.getByTestId("python-syntax")).toHaveText("✓ Parses as Python");
-  await typeInEditor(page, "sorted(numbers, reverse=True");
+  await typeInEditor(page, "x = = sorted numbers");
   await expect(page.getByTestId("python-syntax")).toContainText("Does not parse");
   await expect(page.locator(".code-editor .squiggly-error")).toHaveCount(1);
 });
