@@ -118,6 +118,11 @@ export function App() {
   }, [settings.language, finalCode]);
 
   const shownSnapshot = scrub !== null ? run.snapshots[scrub] : run.snapshots[shownIndex];
+  const shownSample = candidate ? candidate.sample : followed;
+  const estimate =
+    shownSnapshot && (scrub !== null || !candidate)
+      ? sampleAt(run, scrub ?? shownIndex, shownSample, "estimate")
+      : null;
   const T = status.state === "ready" ? status.T : 1200;
   const info = languageInfo(settings.language);
 
@@ -179,6 +184,11 @@ export function App() {
               </button>
             </div>
             <DenoiseProgress snapshot={shownSnapshot} T={T} running={running || catchingUp} />
+            {estimate !== null && (
+              <p className="estimate muted small" data-testid="estimate">
+                The model's estimate at this step (x̂0): <code>{estimate || "(empty)"}</code>
+              </p>
+            )}
             <CodeEditor
               value={editorValue}
               language={info.monaco}

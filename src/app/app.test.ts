@@ -91,14 +91,14 @@ describe("run state", () => {
           totalSteps: 3,
           t: 1,
           truncatedTokens: 0,
-          samples: codes.map((code) => ({ code, confidence: -0.1 })),
+          samples: codes.map((code) => ({ code, noisy: code, confidence: -0.1 })),
           done: true,
           candidates: [
             { code: "ls  -l", score: 0.6 },
             { code: "ls", score: 0.4 },
           ],
         }
-      : { step: k, totalSteps: 3, t: 1200 - 400 * k, truncatedTokens: 2, samples: codes.map((code) => ({ code })), done: false };
+      : { step: k, totalSteps: 3, t: 1200 - 400 * k, truncatedTokens: 2, samples: codes.map((code) => ({ code, noisy: `~${code}` })), done: false };
 
   it("collects snapshots, ends with candidates mapped to their samples", () => {
     let s: RunState = runReducer(INITIAL_RUN, { type: "start", id: "r1", request });
@@ -113,8 +113,9 @@ describe("run state", () => {
       { code: "ls  -l", score: 0.6, sample: 1 },
       { code: "ls", score: 0.4, sample: 0 },
     ]);
-    // replaying candidate 0 follows sample 1 through the steps
-    expect([0, 1, 2].map((i) => sampleAt(s, i, 1))).toEqual(["q", "ls", "ls -l"]);
+    // replaying candidate 0 follows sample 1 through the steps: the noisy view, and the estimate x̂0
+    expect([0, 1, 2].map((i) => sampleAt(s, i, 1))).toEqual(["~q", "~ls", "ls -l"]);
+    expect([0, 1, 2].map((i) => sampleAt(s, i, 1, "estimate"))).toEqual(["q", "ls", "ls -l"]);
   });
 
   it("ignores stale messages and messages after the end", () => {

@@ -11,12 +11,15 @@ export interface RunRequest {
   seed: number;
 }
 
-/** What every sample's x̂0 decoded to after one denoising step. */
+/** What every sample looked like after one denoising step. */
 export interface Snapshot {
   step: number;
   totalSteps: number;
   t: number;
+  /** The decoded estimate x̂0 of each sample. */
   codes: string[];
+  /** The noisy latent of each sample read as tokens: what the editor shows while denoising. */
+  noisy: string[];
 }
 
 export interface RankedCandidate {
@@ -81,6 +84,7 @@ export function runReducer(state: RunState, event: RunEvent): RunState {
         totalSteps: step.totalSteps,
         t: step.t,
         codes: step.samples.map((s) => s.code),
+        noisy: step.samples.map((s) => s.noisy),
       };
       const next: RunState = { ...state, snapshots: [...state.snapshots, snapshot], truncatedTokens: step.truncatedTokens };
       if (!step.done) return next;
@@ -94,10 +98,13 @@ export function runReducer(state: RunState, event: RunEvent): RunState {
   }
 }
 
-/** The code of one sample at a step index (0-based into snapshots), for the editor and the scrubber. */
-export function sampleAt(state: RunState, snapshotIndex: number, sample: number): string {
+/**
+ * One sample at a step index (0-based into snapshots), for the editor and the scrubber: the noisy view (code
+ * condensing out of noise) or the model's estimate x̂0 at that step.
+ */
+export function sampleAt(state: RunState, snapshotIndex: number, sample: number, view: "noisy" | "estimate" = "noisy"): string {
   const snapshot = state.snapshots[Math.min(Math.max(snapshotIndex, 0), state.snapshots.length - 1)];
-  return snapshot?.codes[sample] ?? "";
+  return (view === "noisy" ? snapshot?.noisy[sample] : snapshot?.codes[sample]) ?? "";
 }
 
 /**

@@ -213,6 +213,18 @@ describe("Engine (golden bundle, cpu)", () => {
     await expect(engine.generate({ utterance: "x", seed: Number.NaN }).next()).rejects.toThrow(/seed/);
   });
 
+  it("shows the noisy latent condensing: noise-like at the first step, the final code at the last", async () => {
+    const items = await collect(engine.generate({ utterance: UTTERANCE, seed: 21, steps: 12, samples: 3 }));
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (!first || !last?.done) throw new Error("no items");
+    expect(last.samples.every((s) => s.noisy === s.code)).toBe(true);
+    // At t = T the latent is almost pure noise: its nearest tokens are not the model's answer.
+    expect(first.samples.some((s, i) => s.noisy !== last.samples[i]?.code)).toBe(true);
+    const distinct = new Set(items.map((item) => item.samples[0]?.noisy));
+    expect(distinct.size).toBeGreaterThanOrEqual(3);
+  });
+
   it("leaves tf.memory().numTensors the same after the 1st and the 20th generation", async () => {
     const counts: number[] = [];
     for (let run = 1; run <= 20; run++) {
@@ -386,7 +398,7 @@ describe("worker handler (protocol.ts)", () => {
       warmUp: async () => 1,
       dispose: () => undefined,
       async *generate(): AsyncGenerator<GenerationStep> {
-        yield { step: 1, totalSteps: 3, t: 1200, truncatedTokens: 0, samples: [{ code: "x" }], done: false };
+        yield { step: 1, totalSteps: 3, t: 1200, truncatedTokens: 0, samples: [{ code: "x", noisy: "x" }], done: false };
         setTimeout(() => loseDevice("Device was destroyed."), 20); // announced after the failure
         throw new DOMException("mapAsync: device lost", "AbortError");
       },

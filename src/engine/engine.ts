@@ -3,7 +3,7 @@
 // The sampler math is sampler.ts's sampleFromNoise; its synchronous onStep callback feeds a small queue that
 // generate() drains, and throwing from onStep is how a cancelled run stops (sampleFromNoise frees its tensors).
 import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
-import { createCodeTokenizer, type CodeTokenizer } from "../tokenizer/index";
+import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 import type { LoadedBundle } from "./loader";
 import { CodeFusionModel } from "./model";
 import { gaussianNoise } from "./random";
@@ -25,7 +25,13 @@ export interface GenerationRequest {
 }
 
 export interface GeneratedSample {
+  /** The decoded estimate x̂0 of this step (decoder + head on it, as the paper's Fig. 2). */
   code: string;
+  /**
+   * The noisy latent after this step, read as the tokens nearest to x_s / alpha_s (pads and masks left out):
+   * gibberish at first, the code at the end. What the app shows while denoising. Equal to `code` on the final item.
+   */
+  noisy: string;
   /** Mean log-probability of the code's tokens: only on the final item (the sampler scores the final ids only). */
   confidence?: number;
 }
@@ -144,6 +150,8 @@ export class Engine {
     signal?.addEventListener("abort", notify);
 
     const decode = (ids: number[][]): string[] => ids.map((row) => this.tokenizer.decode(codeIds(row)));
+    const decodeNoisy = (ids: number[][]): string[] =>
+      ids.map((row) => this.tokenizer.decode(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
     const outcome: Promise<Outcome> = sampleFromNoise(
       this.model,
       uttIds,
@@ -151,13 +159,15 @@ export class Engine {
       steps,
       noise,
       this.sampler.clamp,
-      (k, t, ids) => {
+      (k, t, ids, noisyIds) => {
         if (stopped || signal?.aborted) throw abortError();
         if (k === steps - 1 || (k + 1) % decodeEvery !== 0) return; // the final item is built from the result
-        const samples = decode(ids).map((code) => ({ code }));
+        const noisy = decodeNoisy(noisyIds ?? ids);
+        const samples = decode(ids).map((code, i) => ({ code, noisy: noisy[i] as string }));
         queue.push({ step: k + 1, totalSteps: steps, t, truncatedTokens, samples, done: false });
         notify();
       },
+      { noisyView: true },
     ).then(
       (result): Outcome => ({ ok: true, confidence: result.confidence, finalIds: result.finalIds }),
       (error: unknown): Outcome => ({ ok: false, error }),
@@ -185,7 +195,7 @@ export class Engine {
       if (signal?.aborted) throw abortError();
       if (!result.ok) throw result.error;
       const codes = decode(result.finalIds);
-      const samples = codes.map((code, i) => ({ code, confidence: result.confidence[i] as number }));
+      const samples = codes.map((code, i) => ({ code, noisy: code, confidence: result.confidence[i] as number }));
       const candidates = rankCandidates(codes, result.confidence, this.sampler.top_k);
       const t = (pairs[pairs.length - 1] as [number, number])[0];
       yield { step: steps, totalSteps: steps, t, truncatedTokens, samples, done: true, candidates };

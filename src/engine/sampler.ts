@@ -21,8 +21,17 @@ export interface Candidate {
   score: number;
 }
 
-/** Called after each step with the step index k, its time t and the argmax ids [n][Lc] (e.g. to show progress). */
-export type StepCallback = (k: number, t: number, ids: number[][]) => void;
+/**
+ * Called after each step with the step index k, its time t and the argmax ids [n][Lc] of the estimate x̂0 (e.g. to
+ * show progress). With `noisyView`, also the ids nearest to the noisy latent after the step, x_s / alpha_s: pure
+ * noise at first, the code at the end; what "condensing out of noise" looks like (the final step: the final ids).
+ */
+export type StepCallback = (k: number, t: number, ids: number[][], noisyIds?: number[][]) => void;
+
+export interface SampleOptions {
+  /** Also compute the noisy view of every step (one [n·Lc × V] distance matmul per step). */
+  noisyView?: boolean;
+}
 
 /** The K (t, s) pairs: t_k = floor((T (K − k) + floor(K / 2)) / K), t_K = 0 (integer arithmetic). */
 export function stridedTimesteps(T: number, steps: number): [number, number][] {
@@ -94,6 +103,7 @@ export async function sampleFromNoise(
   noise: Float32Array,
   clamp: ClampMode,
   onStep?: StepCallback,
+  options: SampleOptions = {},
 ): Promise<SampleResult> {
   const { max_code_len: Lc, d_embed: dEmbed } = model.config;
   const perSample = Lc * dEmbed;
@@ -121,10 +131,6 @@ export async function sampleFromNoise(
       const { ids } = await tokenConfidence(logits);
       logits.dispose();
       stepIds.push(ids);
-      onStep?.(k, t, ids);
-      // Let the event loop run between steps: a worker must be able to receive "cancel" during a run (on the cpu
-      // backend reading the ids resolves without ever leaving the current task).
-      await yieldToEventLoop();
       const current: tf.Tensor3D = x;
       const estimate: tf.Tensor3D = x0hat;
       x = tf.tidy(() => {
@@ -138,13 +144,25 @@ export async function sampleFromNoise(
         return tf.add(tf.mul(alphaS, target), tf.mul(sigmaS, eps)) as tf.Tensor3D;
       });
       current.dispose();
+      let noisyIds: number[][] | undefined;
+      if (options.noisyView) {
+        const alphaS = model.alpha[s] as number;
+        const nearest = tf.tidy(() => nearestIds(tf.div(x, alphaS) as tf.Tensor3D, table));
+        const flat = await nearest.data<"int32">();
+        nearest.dispose();
+        noisyIds = Array.from({ length: n }, (_, b) => Array.from(flat.subarray(b * Lc, (b + 1) * Lc)));
+      }
+      onStep?.(k, t, ids, noisyIds);
+      // Let the event loop run between steps: a worker must be able to receive "cancel" during a run (on the cpu
+      // backend reading the ids resolves without ever leaving the current task).
+      await yieldToEventLoop();
     }
     const { z, logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
     z.dispose();
     const { ids: finalIds, confidence } = await tokenConfidence(logits);
     logits.dispose();
     stepIds.push(finalIds);
-    onStep?.(pairs.length - 1, (pairs[pairs.length - 1] as [number, number])[0], finalIds);
+    onStep?.(pairs.length - 1, (pairs[pairs.length - 1] as [number, number])[0], finalIds, options.noisyView ? finalIds : undefined);
     return { stepIds, finalIds, confidence };
   } finally {
     tf.dispose([x, x0hat]);
