@@ -9,7 +9,7 @@
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx scripts/bench-node-webgpu.ts
 // The bundle is read from disk (the loader's fetch is given the files); there is no Cache API in Node, so the
 // "cold" load is the first in the process (files read, kernels compiled) and the "warm" one the second.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -51,15 +51,6 @@ function defaultBundle(): string {
   return resolve(ROOT, "testdata/golden");
 }
 
-/** fetch over file: URLs, for loader.ts (the files of the bundle, read from disk). */
-const fileFetch = (async (input: RequestInfo | URL): Promise<Response> => {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
-  if (url.protocol !== "file:") throw new Error(`only file: URLs here, got ${url.href}`);
-  const path = fileURLToPath(new URL(url.pathname, "file:///"));
-  if (!existsSync(path)) return new Response(null, { status: 404, statusText: "Not Found" });
-  return new Response(readFileSync(path));
-}) as typeof fetch;
-
 async function installWebGpu(dawnOptions: string[]): Promise<void> {
   // Before tfjs-backend-webgpu is imported: it registers itself only if navigator.gpu exists at import time.
   const { create, globals } = await import("webgpu");
@@ -77,6 +68,7 @@ async function main(): Promise<void> {
   const { initBackend, isBackendName, probeWebGpu } = await import("../src/engine/backend");
   const { DEFAULT_PLAN, SLOW_BACKEND_PLAN, runBenchmark } = await import("../src/engine/benchmark");
   const { loadBundle } = await import("../src/engine/loader");
+  const { fileFetch } = await import("../src/engine/fileFetch");
   if (!isBackendName(args.backend)) throw new Error(`unknown backend ${args.backend}`);
 
   let device = "plain JavaScript (tfjs cpu backend)";

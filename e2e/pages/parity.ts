@@ -1,8 +1,8 @@
 // Browser side of the parity test (e2e/parity.spec.ts): the golden check of the Node tests, on a real browser
 // backend (WebGPU through SwiftShader, wasm, WebGL). Publishes its result as window.parityResult.
-import { parseManifest, verifyShard } from "../../src/bundle/manifest";
 import { initBackend, isBackendName } from "../../src/engine/backend";
 import { checkGolden, type Golden, type GoldenReport } from "../../src/engine/goldenCheck";
+import { loadBundle } from "../../src/engine/loader";
 import { WASM_PATHS } from "../../src/engine/wasmPaths";
 
 export type ParityResult = { backend: string; reason: string; report: GoldenReport } | { error: string };
@@ -15,25 +15,15 @@ declare global {
 
 const GOLDEN = "/testdata/golden/";
 
-async function fetchOk(file: string): Promise<Response> {
-  const response = await fetch(GOLDEN + file);
-  if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
-  return response;
-}
-
 async function run(): Promise<ParityResult> {
   const requested = new URLSearchParams(location.search).get("backend");
   const choice = await initBackend({ override: isBackendName(requested) ? requested : undefined, wasmPaths: WASM_PATHS });
-  const golden = (await (await fetchOk("golden.json")).json()) as Golden;
-  const manifest = parseManifest(await (await fetchOk("manifest.json")).json());
-  const tokenizerJson: unknown = await (await fetchOk(manifest.tokenizer.file)).json();
-  const shards: ArrayBuffer[] = [];
-  for (const shard of manifest.shards) {
-    const bytes = await (await fetchOk(shard.file)).arrayBuffer();
-    await verifyShard(shard, bytes);
-    shards.push(bytes);
-  }
-  const report = await checkGolden(golden, manifest, shards, tokenizerJson);
+  const response = await fetch(`${GOLDEN}golden.json`);
+  if (!response.ok) throw new Error(`golden.json: HTTP ${response.status}`);
+  const golden = (await response.json()) as Golden;
+  // The bundle through the app's own loader (manifest, tokenizer, SHA-256 of every shard), without the cache.
+  const bundle = await loadBundle(GOLDEN, { fetch: (input, init) => fetch(input, init), caches: null });
+  const report = await checkGolden(golden, bundle.manifest, bundle.shards, bundle.tokenizerJson);
   return { backend: choice.backend, reason: choice.reason, report };
 }
 

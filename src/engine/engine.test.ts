@@ -1,6 +1,7 @@
 // The Engine (async-iterator sampler over the golden bundle on the cpu backend), the seeded noise, and the
 // worker dispatcher of protocol.ts driven without a real Worker.
-import { readBytes, readJson, toArrayBuffer } from "./goldenFiles";
+import { fileFetch } from "./fileFetch";
+import { GOLDEN_DIR, readBytes, readJson, toArrayBuffer } from "./goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -24,16 +25,9 @@ function goldenBundle(): LoadedBundle {
   };
 }
 
-/** A fetch that serves testdata/golden/ under http://test/golden/. */
-const fakeFetch: typeof fetch = async (input) => {
-  const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
-  const file = url.pathname.replace(/^\/golden\//, "");
-  try {
-    return new Response(new Uint8Array(readBytes(file)));
-  } catch {
-    return new Response("not found", { status: 404, statusText: "Not Found" });
-  }
-};
+/** The golden bundle and a bundle that does not exist, as file: URLs for the real loader (fileFetch). */
+const GOLDEN_URL = GOLDEN_DIR.href;
+const MISSING_URL = new URL("../missing-bundle/", GOLDEN_DIR).href;
 
 async function collect(it: AsyncIterable<GenerationStep>): Promise<GenerationStep[]> {
   const items: GenerationStep[] = [];
@@ -255,7 +249,7 @@ describe("worker handler (protocol.ts)", () => {
       await tf.ready();
       return { backend: tf.getBackend(), reason: "tests run on the cpu backend" };
     },
-    loadBundle: (baseUrl, onProgress, signal) => loadBundle(baseUrl, { fetch: fakeFetch, caches: null }, onProgress, signal),
+    loadBundle: (baseUrl, onProgress, signal) => loadBundle(baseUrl, { fetch: fileFetch, caches: null }, onProgress, signal),
     createEngine: (b) => {
       const engine = new Engine(b);
       created.push(engine);
@@ -277,7 +271,7 @@ describe("worker handler (protocol.ts)", () => {
     await handle({ type: "generate", id: "early", request: { utterance: UTTERANCE, seed: 1 } }, post);
     expect(posted.pop()).toEqual({ type: "error", id: "early", message: "the model is not loaded" });
 
-    await handle({ type: "load", baseUrl: "http://test/golden/" }, post);
+    await handle({ type: "load", baseUrl: GOLDEN_URL }, post);
     const ready = posted[posted.length - 1];
     expect(posted.slice(0, -2).every((m) => m.type === "progress")).toBe(true);
     expect(posted[posted.length - 2]).toEqual({ type: "warming-up", backend: "cpu" });
@@ -361,7 +355,7 @@ describe("worker handler (protocol.ts)", () => {
     const handle = createWorkerHandler(lossDeps);
     const posted: WorkerResponse[] = [];
     const post = (m: WorkerResponse): void => void posted.push(m);
-    await handle({ type: "load", baseUrl: "http://test/golden/" }, post);
+    await handle({ type: "load", baseUrl: GOLDEN_URL }, post);
     expect(posted[posted.length - 1]).toMatchObject({ type: "ready", reason: "attempt 1" });
     posted.length = 0;
 
@@ -409,7 +403,7 @@ describe("worker handler (protocol.ts)", () => {
       createEngine: () => fakeEngine,
     });
     const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: "http://test/golden/" }, (m) => void posted.push(m));
+    await handle({ type: "load", baseUrl: GOLDEN_URL }, (m) => void posted.push(m));
     posted.length = 0;
     await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1 } }, (m) => void posted.push(m));
     expect(posted[posted.length - 1]).toMatchObject({ type: "error", id: "g1", deviceLost: true });
@@ -426,8 +420,8 @@ describe("worker handler (protocol.ts)", () => {
       },
     });
     const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: "http://test/golden/", backend: "cpu" }, (m) => void posted.push(m));
-    await handle({ type: "load", baseUrl: "http://test/golden/", backend: "tpu" }, (m) => void posted.push(m));
+    await handle({ type: "load", baseUrl: GOLDEN_URL, backend: "cpu" }, (m) => void posted.push(m));
+    await handle({ type: "load", baseUrl: GOLDEN_URL, backend: "tpu" }, (m) => void posted.push(m));
     expect(seen).toEqual(["cpu"]);
     expect(posted[posted.length - 1]).toEqual({ type: "error", message: "unknown or malformed message (load)" });
   });
@@ -435,7 +429,7 @@ describe("worker handler (protocol.ts)", () => {
   it("a failed load is an error message", async () => {
     const handle = createWorkerHandler(deps);
     const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: "http://test/missing/" }, (m) => void posted.push(m));
+    await handle({ type: "load", baseUrl: MISSING_URL }, (m) => void posted.push(m));
     const last = posted[posted.length - 1];
     expect(last?.type).toBe("error");
     expect(last && "message" in last ? last.message : "").toMatch(/manifest\.json/);

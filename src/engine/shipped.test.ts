@@ -1,13 +1,15 @@
-// The shipped bundles (public/models/<language>/) load in the engine exactly as the app loads them: manifest and
-// shards verified, tokenizer built, and a short generation gives ranked candidates. Catches a bundle that was
-// exported with a format the engine does not read, before a user does.
-import { existsSync, readFileSync } from "node:fs";
+// The shipped bundles (public/models/<language>/) load in the engine as the app loads them: through loader.ts
+// (manifest parsed, every shard checked against its SHA-256, tokenizer built), and a short generation gives ranked
+// candidates. Catches a bundle exported with a format the engine does not read, before a user does.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { parseManifest, verifyShard } from "../bundle/manifest";
 import { Engine } from "./engine";
+import { fileFetch } from "./fileFetch";
+import { loadBundle } from "./loader";
 
 const MODELS = join(__dirname, "..", "..", "public", "models");
 const shipped = ["bash", "python", "cf"].filter((language) => existsSync(join(MODELS, language, "manifest.json")));
@@ -16,17 +18,9 @@ describe.skipIf(shipped.length === 0)("shipped models", () => {
   it.each(shipped)("%s: verifies, loads and generates", async (language) => {
     await tf.setBackend("cpu");
     const dir = join(MODELS, language);
-    const manifest = parseManifest(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
-    expect(manifest.language).toBe(language);
-    const shards: ArrayBuffer[] = [];
-    for (const shard of manifest.shards) {
-      const bytes = readFileSync(join(dir, shard.file));
-      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-      await verifyShard(shard, buffer);
-      shards.push(buffer);
-    }
-    const tokenizerJson: unknown = JSON.parse(readFileSync(join(dir, manifest.tokenizer.file), "utf8"));
-    const engine = new Engine({ manifest, tokenizerJson, shards });
+    const bundle = await loadBundle(pathToFileURL(`${dir}/`).href, { fetch: fileFetch, caches: null });
+    expect(bundle.manifest.language).toBe(language);
+    const engine = new Engine(bundle);
     try {
       const before = tf.memory().numTensors;
       let last;
@@ -34,7 +28,7 @@ describe.skipIf(shipped.length === 0)("shipped models", () => {
       expect(last?.done).toBe(true);
       if (!last?.done) return;
       expect(last.candidates.length).toBeGreaterThan(0);
-      expect(last.candidates.length).toBeLessThanOrEqual(manifest.sampler.top_k);
+      expect(last.candidates.length).toBeLessThanOrEqual(bundle.manifest.sampler.top_k);
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       engine.dispose();
