@@ -55,7 +55,10 @@ export function isLanguageId(value: unknown): value is LanguageId {
   return LANGUAGES.some((l) => l.id === value);
 }
 
-/** Where a language's model bundle is served (public/models/<id>/ in the app's own origin). */
+/**
+ * Where a language's model bundle is served (public/models/<id>/ in the app's own origin), as an absolute URL: the
+ * worker resolves against its own location, and the cache keys it writes are absolute.
+ */
 export function modelUrl(id: LanguageId): string {
-  return `${import.meta.env.BASE_URL}models/${id}/`;
+  return new URL(`${import.meta.env.BASE_URL}models/${id}/`, location.href).href;
 }

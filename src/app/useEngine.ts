@@ -45,10 +45,6 @@ export interface EngineHandle {
   dismissNotice(): void;
 }
 
-function absolute(url: string): string {
-  return new URL(url, location.href).href;
-}
-
 export function useEngine(): EngineHandle {
   const worker = useRef<Worker | null>(null);
   const language = useRef<LanguageId | null>(null);
@@ -138,7 +134,7 @@ export function useEngine(): EngineHandle {
       if (currentRun.current) post({ type: "cancel", id: currentRun.current });
       dispatch({ type: "reset" });
       setStatus({ state: "loading", language: lang, progress: null });
-      const message: WorkerRequest = { type: "load", baseUrl: absolute(modelUrl(lang)) };
+      const message: WorkerRequest = { type: "load", baseUrl: modelUrl(lang) };
       if (backend) message.backend = backend;
       post(message);
     },

@@ -16,7 +16,7 @@ async function readCache(): Promise<CachedModel[]> {
   if (typeof caches === "undefined") return [];
   const entries = await listCachedModels(caches);
   return LANGUAGES.map(({ id }) => {
-    const base = new URL(modelUrl(id), location.href).href;
+    const base = modelUrl(id);
     const mine = entries.filter((e) => e.url.startsWith(base));
     return { language: id, bytes: mine.reduce((s, e) => s + e.bytes, 0), files: mine.length };
   }).filter((m) => m.files > 0);
@@ -43,7 +43,7 @@ export function ModelsPanel({ refreshKey, current }: { refreshKey: string; curre
   }, [refresh, refreshKey]);
 
   const remove = async (language: LanguageId): Promise<void> => {
-    const removed = await clearCachedModel(caches, new URL(modelUrl(language), location.href).href);
+    const removed = await clearCachedModel(caches, modelUrl(language));
     setMessage(
       `Deleted the ${LANGUAGES.find((l) => l.id === language)?.label} model from this browser (${removed} files).` +
         (language === current ? " It stays loaded until the page is reloaded." : ""),
