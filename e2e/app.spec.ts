@@ -2,7 +2,7 @@
 // generate and watch the code change step by step, compare the top-k, copy, replay, stop, share a link, come back
 // offline, and what the user sees when things go wrong. Screenshots of the main states go to test-results/.
 import { expect, test } from "@playwright/test";
-import { editorText, recordEditor, SHOTS, typeInEditor, waitReady } from "./helpers";
+import { SHOTS, editorText, generateAt, recordEditor, requestCode, typeInEditor, waitReady } from "./helpers";
 
 test.use({ permissions: ["clipboard-read", "clipboard-write"] });
 
@@ -84,8 +84,7 @@ test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, c
 test("Stop cancels a run", async ({ page }) => {
   await page.goto("/?lang=cf&steps=1200&n=5&seed=1");
   await waitReady(page);
-  await page.getByLabel("What should the code do?").fill("highlight duplicate values");
-  await page.getByRole("button", { name: "Generate" }).click();
+  await requestCode(page, "highlight duplicate values");
   await expect(page.getByTestId("denoise-progress")).toContainText(/Step \d+ of 1200/);
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(page.getByText(/Stopped after step \d+/)).toBeVisible();
@@ -94,11 +93,7 @@ test("Stop cancels a run", async ({ page }) => {
 });
 
 test("a link reproduces the same output; a reload loads from the cache without network", async ({ page, context }) => {
-  await page.goto("/?lang=cf&steps=30&n=5&seed=99");
-  await waitReady(page);
-  await page.getByLabel("What should the code do?").fill("color cells that contain yes");
-  await page.getByRole("button", { name: "Generate" }).click();
-  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  await generateAt(page, "/?lang=cf&steps=30&n=5&seed=99", "color cells that contain yes");
   const first = await page.locator(".candidate-code").allInnerTexts();
   const link = page.url();
   expect(link).toContain("q=color+cells+that+contain+yes");
@@ -137,11 +132,7 @@ test("a corrupt weight shard is reported with Retry, and Retry recovers", async 
 });
 
 test("the CF preview highlights the cells the rule matches", async ({ page }) => {
-  await page.goto("/?lang=cf&steps=10&n=2&seed=5");
-  await waitReady(page);
-  await page.getByLabel("What should the code do?").fill("highlight sales above 100");
-  await page.getByRole("button", { name: "Generate" }).click();
-  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  await generateAt(page, "/?lang=cf&steps=10&n=2&seed=5", "highlight sales above 100");
   // A user corrects the rule in the editor; the preview follows what the editor holds.
   await typeInEditor(page, "GreaterThan(c[2], 100)");
   await expect(page.locator("[data-match='true']")).toHaveCount(3);

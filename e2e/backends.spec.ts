@@ -1,15 +1,14 @@
 // Backends as the user meets them: WebGPU on request (SwiftShader here), a lost GPU device in the middle of a
 // run, and a browser without WebGPU at all.
 import { expect, test } from "@playwright/test";
-import { SHOTS, waitReady } from "./helpers";
+import { SHOTS, requestCode, waitReady } from "./helpers";
 
 test("runs on WebGPU when asked; a lost device stops the run with a message and the next run works", async ({ page }) => {
   await page.goto("/?lang=cf&backend=webgpu&steps=400&n=2&seed=3");
   await waitReady(page);
   await expect(page.getByRole("status")).toContainText("Ready on WebGPU");
   await expect(page.getByRole("status")).toContainText("webgpu was requested");
-  await page.getByLabel("What should the code do?").fill("highlight cells with errors");
-  await page.getByRole("button", { name: "Generate" }).click();
+  await requestCode(page, "highlight cells with errors");
   await expect(page.getByTestId("denoise-progress")).toContainText(/Step \d+ of 400/);
   await page.evaluate(() => window.codefusionDebug?.loseDevice());
   await expect(page.getByRole("alert").filter({ hasText: "The GPU device was lost" })).toBeVisible();

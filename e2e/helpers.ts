@@ -35,3 +35,17 @@ export async function typeInEditor(page: Page, text: string): Promise<void> {
   await page.keyboard.press("Delete");
   await page.keyboard.type(text);
 }
+
+/** Types a request into the prompt box and presses Generate. */
+export async function requestCode(page: Page, prompt: string): Promise<void> {
+  await page.getByLabel("What should the code do?").fill(prompt);
+  await page.getByRole("button", { name: "Generate" }).click();
+}
+
+/** Opens the app at `query`, waits for the model, asks for `prompt` and waits for the candidates. */
+export async function generateAt(page: Page, query: string, prompt: string): Promise<void> {
+  await page.goto(query);
+  await waitReady(page);
+  await requestCode(page, prompt);
+  await expect(page.getByTestId("candidate").first()).toBeVisible();
+}

@@ -2,14 +2,10 @@
 // explanations for Bash (a destructive command typed into the editor: the crafted case), the syntax check for
 // Python. And the layout on a phone in dark mode.
 import { expect, test } from "@playwright/test";
-import { SHOTS, typeInEditor, waitReady } from "./helpers";
+import { SHOTS, generateAt, typeInEditor } from "./helpers";
 
 test("Bash: explanations for the generated command, and a warning for a destructive one", async ({ page }) => {
-  await page.goto("/?lang=bash&steps=20&n=5&seed=11");
-  await waitReady(page);
-  await page.getByLabel("What should the code do?").fill("find all .log files older than 7 days and delete them");
-  await page.getByRole("button", { name: "Generate" }).click();
-  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  await generateAt(page, "/?lang=bash&steps=20&n=5&seed=11", "find all .log files older than 7 days and delete them");
   await expect(page.getByText("The app never runs generated commands.")).toBeVisible();
 
   await typeInEditor(page, "find /var/log -name '*.log' -mtime +7 -delete; sudo rm -rf /");
@@ -27,11 +23,7 @@ test("Bash: explanations for the generated command, and a warning for a destruct
 });
 
 test("Python: each candidate's syntax is checked, with a mark where it does not parse", async ({ page }) => {
-  await page.goto("/?lang=python&steps=20&n=5&seed=2");
-  await waitReady(page);
-  await page.getByLabel("What should the code do?").fill("sort a list of numbers in reverse order");
-  await page.getByRole("button", { name: "Generate" }).click();
-  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  await generateAt(page, "/?lang=python&steps=20&n=5&seed=2", "sort a list of numbers in reverse order");
   await expect(page.getByTestId("python-syntax")).toBeVisible();
 
   await typeInEditor(page, "sorted(numbers, reverse=True)");
@@ -44,11 +36,7 @@ test("Python: each candidate's syntax is checked, with a mark where it does not 
 test.describe("phone, dark", () => {
   test.use({ viewport: { width: 390, height: 844 }, colorScheme: "dark" });
   test("the page fits a phone and follows the dark scheme", async ({ page }) => {
-    await page.goto("/?lang=cf&steps=20&n=3&seed=4");
-    await waitReady(page);
-    await page.getByLabel("What should the code do?").fill("highlight values below the average");
-    await page.getByRole("button", { name: "Generate" }).click();
-    await expect(page.getByTestId("candidate").first()).toBeVisible();
+    await generateAt(page, "/?lang=cf&steps=20&n=3&seed=4", "highlight values below the average");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -1,7 +1,7 @@
 // A browser without WebGPU (Chromium without --enable-unsafe-webgpu): the app says so and runs on wasm.
 import { expect, test } from "@playwright/test";
 import { CHROMIUM, QUIET_FLAGS } from "../playwright.config";
-import { waitReady } from "./helpers";
+import { requestCode, waitReady } from "./helpers";
 
 test.use({ launchOptions: { executablePath: CHROMIUM, args: QUIET_FLAGS } });
 
@@ -10,7 +10,6 @@ test("without WebGPU the app says so and generates on WebAssembly", async ({ pag
   await waitReady(page);
   await expect(page.getByRole("status")).toContainText("Ready on WebAssembly");
   await expect(page.getByRole("status")).toContainText(/no WebGPU|no GPU adapter/);
-  await page.getByLabel("What should the code do?").fill("highlight blank cells");
-  await page.getByRole("button", { name: "Generate" }).click();
+  await requestCode(page, "highlight blank cells");
   await expect(page.getByTestId("candidate").first()).toBeVisible();
 });
