@@ -207,6 +207,17 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     post(ready);
   }
 
+  /** Frees the engine and, after a lost device, forgets the dead backend so prepare() asks for a new device. */
+  function dropEngine(): void {
+    try {
+      engine?.dispose();
+    } catch {
+      // the old engine's tensors lived on the lost device
+    }
+    engine = null;
+    if (backend && lostDevice !== null) deps.resetBackend?.(backend.backend);
+  }
+
   async function load(baseUrl: string, backendOverride: BackendName | undefined, post: Post): Promise<void> {
     loading?.abort();
     cancelAll();
@@ -215,11 +226,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
     try {
       const changed = backend === null || lostDevice !== null || backendOverride !== override;
       override = backendOverride;
-      if (changed) {
-        engine?.dispose();
-        engine = null;
-        if (backend && lostDevice !== null) deps.resetBackend?.(backend.backend);
-      }
+      if (changed) dropEngine();
       const prepared = changed ? await prepare(post) : (backend as PreparedBackend);
       const loaded = await deps.loadBundle(baseUrl, (progress) => post({ type: "progress", progress }), controller.signal);
       if (controller.signal.aborted) throw abortError("the load was superseded");
@@ -238,13 +245,7 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
   async function revive(post: Post): Promise<void> {
     if (!bundle || !backend) return;
     const loaded = bundle;
-    try {
-      engine?.dispose();
-    } catch {
-      // the old engine's tensors lived on the lost device
-    }
-    engine = null;
-    deps.resetBackend?.(backend.backend);
+    dropEngine();
     await start(loaded, await prepare(post), post);
   }
 
