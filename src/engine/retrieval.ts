@@ -1,0 +1,317 @@
+// Retrieval conditioning: the encoder reads the request plus the code of its most similar known requests. This
+// file mirrors the inference half of training/retrieval.py (the index is built in Python and shipped in the
+// bundle as index.json); testdata/retrieval/cases.json (written by `/usr/bin/python3 -m training.shared_cases`)
+// proves in retrieval.test.ts that both find the same neighbours and build the same encoder input.
+//
+// Similarity is TF-IDF cosine over lower-cased ASCII words, smooth idf ln((1 + n) / (1 + df)) + 1, all in
+// float64 and summed in Python's order, then rounded to 1e-9 as np.round does, so that equal scores tie the same
+// way on both sides. What cannot be the same: the idf's log. V8's Math.log and glibc's log (which CPython calls;
+// itself one of several builds, picked by CPU: SSE2, FMA, FMA4) disagree in the last bit for about 3% of the
+// arguments (1 + n) / (1 + df), so an unrounded score may differ by an ulp or so; "than" in
+// testdata/retrieval/index.json is such a word. Only a score within that of a 1e-9 rounding boundary (a chance of
+// about 1e-7) can then round the other way; every rounded score of the shared vectors is identical.
+import type { CodeTokenizer } from "../tokenizer";
+import {
+  SEP,
+  SLOT_TOKENS,
+  type SlotTagger,
+  type Slotted,
+  fillSlots,
+  placeholderMatches,
+  slotCode,
+  slotRequest,
+  slotValues,
+} from "../lang/slots";
+import { normalizeWhitespace } from "../lang/whitespace";
+
+const INDEX_WORD = /[a-z0-9_]+/g;
+
+/** The words retrieval compares: lower-cased, ASCII letters, digits and "_" (a placeholder ⟨num0⟩ gives num0). */
+export function indexWords(text: string): string[] {
+  // toLowerCase and Python's lower() agree on every Unicode 14 character (K, the Kelvin sign, lowers to k).
+  return text.toLowerCase().match(INDEX_WORD) ?? [];
+}
+
+/** How an index reads its entries and its queries (index.json's "query"; Python's QUERY_MODES). */
+export const QUERY_MODES = ["words", "template"] as const;
+export type QueryMode = (typeof QUERY_MODES)[number];
+
+function isQueryMode(value: unknown): value is QueryMode {
+  return QUERY_MODES.some((mode) => mode === value);
+}
+
+/**
+ * What retrieval compares. "words": the request as written (its literals are strong evidence) plus one word per
+ * placeholder kind (num, str, ... sep), so that the template counts too. "template": the slotted request alone
+ * (where literals are noise, as CoNaLa's variable names).
+ */
+export function queryText(utterance: string, slotted: string, mode: QueryMode = "words"): string {
+  if (mode === "template") return slotted;
+  // Python raises ValueError on an unknown mode; the type forbids one here, but a caller may cast.
+  if (mode !== "words") throw new Error(`unknown query mode ${JSON.stringify(mode)}; expected one of ${QUERY_MODES}`);
+  return utterance + " " + placeholderMatches(slotted).map((m) => m[1] ?? "sep").join(" ");
+}
+
+export interface RetrievalEntry {
+  /** As written (shown in the app as a similar known request). */
+  readonly utterance: string;
+  /** As written. */
+  readonly code: string;
+  readonly slottedUtterance: string;
+  readonly slottedCode: string;
+}
+
+/** Python's Counter of the words: word -> count, in order of first appearance. */
+function countWords(words: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  return counts;
+}
+
+/** np.rint: to the nearest integer, halves to even. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor; // exact for a float64
+  if (fraction > 0.5) return floor + 1;
+  if (fraction < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** np.round(x, 9): rint(x * 1e9) / 1e9, not a decimal rounding. */
+function round9(x: number): number {
+  return roundHalfEven(x * 1e9) / 1e9;
+}
+
+function isStringRow(row: unknown): row is [string, string, string, string] {
+  return Array.isArray(row) && row.length === 4 && row.every((cell) => typeof cell === "string");
+}
+
+export class RetrievalIndex {
+  readonly entries: readonly RetrievalEntry[];
+  /** How entries (and so queries) are read: queryText(..., query). */
+  readonly query: QueryMode;
+  private readonly vocab: ReadonlyMap<string, number>;
+  private readonly idf: Float64Array;
+  /** Per term: the documents that hold it and their weight in it (tf-idf over the document's norm). */
+  private readonly postDocs: Int32Array[];
+  private readonly postWeights: Float64Array[];
+
+  constructor(entries: readonly RetrievalEntry[], query: QueryMode = "words") {
+    if (entries.length === 0) throw new Error("nothing to index");
+    this.entries = [...entries];
+    this.query = query;
+    const counts = this.entries.map((entry) =>
+      countWords(indexWords(queryText(entry.utterance, entry.slottedUtterance, query))),
+    );
+    const df = new Map<string, number>();
+    for (const c of counts) for (const word of c.keys()) df.set(word, (df.get(word) ?? 0) + 1);
+    const n = this.entries.length;
+    // Python's sorted(): code-point order, the same as the default sort for these ASCII words.
+    const words = [...df.keys()].sort();
+    this.vocab = new Map(words.map((word, i) => [word, i]));
+    this.idf = Float64Array.from(words, (word) => Math.log((1 + n) / (1 + (df.get(word) ?? 0))) + 1);
+    const postings: [doc: number, weight: number][][] = words.map(() => []);
+    counts.forEach((c, doc) => {
+      const weights = this.termWeights(c);
+      const norm = Math.sqrt(weights.reduce((sum, [, v]) => sum + v * v, 0));
+      for (const [term, v] of weights) postings[term].push([doc, v / norm]);
+    });
+    this.postDocs = postings.map((p) => Int32Array.from(p, ([doc]) => doc));
+    this.postWeights = postings.map((p) => Float64Array.from(p, ([, weight]) => weight));
+  }
+
+  /** The index of a bundle's index.json: {"version": 1, "query": "words" | "template" (absent: "words"),
+   * "entries": [[utterance, code, slotted utterance, slotted code], ...]}. */
+  static fromJson(json: unknown): RetrievalIndex {
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new Error("index.json: expected an object");
+    }
+    const { version, query = "words", entries } = json as Record<string, unknown>;
+    // Python does not read the version; refusing another one keeps a future format from being misread.
+    if (version !== 1) throw new Error(`index.json: unknown version ${JSON.stringify(version)}`);
+    if (!isQueryMode(query)) throw new Error(`index.json: unknown query mode ${JSON.stringify(query)}`);
+    if (!Array.isArray(entries) || !entries.every(isStringRow)) {
+      throw new Error("index.json: entries must be rows of four strings");
+    }
+    return new RetrievalIndex(
+      entries.map(([utterance, code, slottedUtterance, slottedCode]) => ({
+        utterance,
+        code,
+        slottedUtterance,
+        slottedCode,
+      })),
+      query,
+    );
+  }
+
+  /** (term, tf * idf) of the known words, in order of first appearance. */
+  private termWeights(counts: ReadonlyMap<string, number>): [term: number, weight: number][] {
+    const weights: [number, number][] = [];
+    for (const [word, tf] of counts) {
+      const term = this.vocab.get(word);
+      if (term !== undefined) weights.push([term, tf * this.idf[term]]);
+    }
+    return weights;
+  }
+
+  /** Cosine of a queryText(..., this.query) to every entry; query terms are summed in order of first appearance. */
+  scores(query: string): Float64Array {
+    const weights = this.termWeights(countWords(indexWords(query)));
+    // Left to right, as CPython 3.11's sum() (3.12 compensates; the vectors are 3.11's).
+    const norm = Math.sqrt(weights.reduce((sum, [, v]) => sum + v * v, 0));
+    const out = new Float64Array(this.entries.length);
+    if (norm === 0) return out;
+    for (const [term, v] of weights) {
+      const share = v / norm;
+      const docs = this.postDocs[term];
+      const docWeights = this.postWeights[term];
+      for (let j = 0; j < docs.length; j++) out[docs[j]] += share * docWeights[j];
+    }
+    return out;
+  }
+
+  /** Up to k [entry index, score] for a queryText(..., this.query), best first (ties: lower index), distinct
+   * slotted codes; never `exclude`. */
+  neighbours(query: string, k: number, exclude = -1): [number, number][] {
+    const scores = this.scores(query).map(round9);
+    if (exclude >= 0 && exclude < scores.length) scores[exclude] = -1;
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
+    const out: [number, number][] = [];
+    const seen = new Set<string>();
+    for (const i of order) {
+      if (scores[i] < 0) break;
+      const key = normalizeWhitespace(this.entries[i].slottedCode);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push([i, scores[i]]);
+      if (out.length === k) break;
+    }
+    return out;
+  }
+}
+
+// ------------------------------------------------------------------------------------------- the encoder input
+
+/** The id of a placeholder token: after the tokenizer's own ids. Python's tuple.index raises on an unknown one
+ * (a request that spells "⟨num7⟩"); so does this. */
+function placeholderId(tok: CodeTokenizer, token: string): number {
+  const position = SLOT_TOKENS.indexOf(token);
+  if (position < 0) throw new Error(`${JSON.stringify(token)} is not a slot token`);
+  return tok.vocabSize + position;
+}
+
+/** Token ids of text with placeholders: BPE between them, one id each (tok.vocabSize + position in SLOT_TOKENS). */
+export function encodeSlotted(tok: CodeTokenizer, text: string): number[] {
+  const ids: number[] = [];
+  let prev = 0;
+  for (const m of placeholderMatches(text)) {
+    const start = m.index ?? 0;
+    if (start > prev) ids.push(...tok.encode(text.slice(prev, start)));
+    ids.push(placeholderId(tok, m[0]));
+    prev = start + m[0].length;
+  }
+  if (prev < text.length) ids.push(...tok.encode(text.slice(prev)));
+  return ids;
+}
+
+/** Text of ids that may hold placeholder ids (the inverse of encodeSlotted). */
+export function decodeSlotted(tok: CodeTokenizer, ids: readonly number[]): string {
+  const out: string[] = [];
+  let run: number[] = [];
+  for (const id of ids) {
+    if (id >= tok.vocabSize) {
+      const token = SLOT_TOKENS[id - tok.vocabSize];
+      if (token === undefined) throw new RangeError(`token id ${id} is beyond the slot tokens`);
+      out.push(tok.decode(run), token);
+      run = [];
+    } else {
+      run.push(id);
+    }
+  }
+  out.push(tok.decode(run));
+  return out.join("");
+}
+
+/** request ⟨sep⟩ code 1 ⟨sep⟩ code 2 ..., the request cut to requestLen tokens, the whole to maxLen. */
+export function encoderInput(
+  tok: CodeTokenizer,
+  slottedRequest: string,
+  neighbourCodes: readonly string[],
+  maxLen: number,
+  requestLen: number,
+): number[] {
+  const sep = placeholderId(tok, SEP);
+  // slice, like Python's slice, counts a negative bound from the end.
+  let ids = encodeSlotted(tok, slottedRequest).slice(0, requestLen);
+  for (const code of neighbourCodes) ids = [...ids, sep, ...encodeSlotted(tok, code)];
+  return ids.slice(0, maxLen);
+}
+
+/** A request made ready for the model: its slots, its neighbours and the encoder's input ids. Plain data, so it
+ * can cross a worker boundary; fillPrepared() puts its literals back into a decoded code. */
+export interface Prepared {
+  readonly slotted: Slotted;
+  /** [entry index, score], best first. */
+  readonly neighbours: readonly (readonly [number, number])[];
+  readonly inputIds: readonly number[];
+}
+
+/** The decoded code with the request's literals in place of its placeholders (Python's Prepared.fill). */
+export function fillPrepared(prepared: Prepared, code: string): string {
+  return fillSlots(code, slotValues(prepared.slotted));
+}
+
+export interface ConditionerOptions {
+  readonly tokenizer: CodeTokenizer;
+  /** null: rules only (no val slots). */
+  readonly tagger: SlotTagger | null;
+  /** null: no retrieval. */
+  readonly index: RetrievalIndex | null;
+  /** How many neighbours' codes the encoder reads. */
+  readonly neighbours: number;
+  /** The encoder's input length (max_utterance_len). */
+  readonly maxLen: number;
+  /** At most this many tokens of the request itself. */
+  readonly requestLen: number;
+  readonly useSlots: boolean;
+}
+
+/** Slots + retrieval + the encoder input, as training/retrieval.py's Conditioner. With neither slots nor
+ * retrieval the input is the request's BPE ids. */
+export class Conditioner {
+  constructor(private readonly options: ConditionerOptions) {}
+
+  prepare(utterance: string, exclude = -1): Prepared {
+    const { tokenizer, tagger, index, neighbours: k, maxLen, requestLen, useSlots } = this.options;
+    const slotted: Slotted = useSlots ? slotRequest(utterance, tagger) : { text: utterance, slots: [] };
+    const found =
+      index !== null && k > 0 ? index.neighbours(queryText(utterance, slotted.text, index.query), k, exclude) : [];
+    const entries = index?.entries ?? [];
+    // Without slots the encoder reads the codes as written (and slotted.text is the utterance itself).
+    const codes = found.map(([i]) => (useSlots ? entries[i].slottedCode : entries[i].code));
+    const ids = encoderInput(tokenizer, slotted.text, codes, maxLen, requestLen);
+    return { slotted, neighbours: found, inputIds: ids.length > 0 ? ids : [0] };
+  }
+
+  /** The training target's ids: the code with the request's literals in slots. */
+  codeIds(code: string, slotted: Slotted): number[] {
+    return encodeSlotted(this.options.tokenizer, this.options.useSlots ? slotCode(code, slotted.slots) : code);
+  }
+
+  /** The codes of the best `count` neighbours with this request's literals filled into their slots: the
+   * retrieve-and-fill candidates that join the model's own samples in the ranked pool. */
+  retrievedCandidates(prepared: Prepared, utterance: string, count: number): string[] {
+    const { tagger, index, useSlots } = this.options;
+    if (index === null) return [];
+    let found = prepared.neighbours;
+    // Fetched again without `exclude`, as in Python (which only excludes while training).
+    if (found.length < count) found = index.neighbours(queryText(utterance, prepared.slotted.text, index.query), count);
+    return found.slice(0, count).map(([i]) => {
+      const entry = index.entries[i];
+      if (!useSlots) return entry.code;
+      // The neighbour's own literals fill the slots this request lacks.
+      const values = new Map([...slotValues(slotRequest(entry.utterance, tagger)), ...slotValues(prepared.slotted)]);
+      return fillSlots(entry.slottedCode, values);
+    });
+  }
+}

@@ -1,0 +1,111 @@
+"""Shared test cases for the rules that Python and TypeScript must apply identically: slots and retrieval.
+
+    /usr/bin/python3 -m training.shared_cases      # writes testdata/slots/ and testdata/retrieval/
+
+testdata/slots/tagger.json    a slot tagger trained on the CF training split (the test vectors' weights)
+testdata/slots/cases.json     requests of every language -> placeholders, slots, tagged spans; codes -> slotted
+                              code and filled back; fnv1a of a few strings
+testdata/retrieval/index.json an index of the first 300 Bash and all CF training pairs' (with that tagger)
+testdata/retrieval/cases.json queries -> neighbours (entry, score), encoder input ids (CF tokenizer), retrieved
+                              candidates
+Both test suites read them (training/tests/test_slots.py, src/lang/slots.test.ts, src/engine/retrieval.test.ts).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import data
+from .retrieval import QUERY_MODES, Conditioner, RetrievalIndex, build_index, query_text
+from .slots import fnv1a, save_tagger, slot_code, slot_request, fill_slots, train_tagger, load_tagger
+from .tokenizer import Tokenizer, tokenizer_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SLOTS_DIR = ROOT / "testdata" / "slots"
+RETRIEVAL_DIR = ROOT / "testdata" / "retrieval"
+
+HAND_MADE = [
+    ("find all .log files older than 7 days and delete them", "find . -name '*.log' -mtime +7 -delete"),
+    ("find all files larger than 10MB in the current directory", "find . -size +10M"),
+    ("Color cells that are greater than 50 and less than 100", "AND(GreaterThan(50),LessThan(100))"),
+    ("Highlight cells that contain Bull or Bear", "TextContains(Bull or Bear)"),
+    ("sort a list of dictionaries `lst` by the key 'age'", "sorted(lst, key=lambda d: d['age'])"),
+    ("copy /etc/hosts to ~/backup/ and name it \"hosts.bak\"", "cp /etc/hosts ~/backup/hosts.bak"),
+    ("don't list files named *.tmp in src/app/", "ls src/app/ | grep -v '.tmp'"),
+    ("equal to 2015 or 3.5, not 12a or v2", "OR(Equals(2015),Equals(3.5))"),
+    ("print 'x' 5 times, then 'x' again", "for i in $(seq 5); do echo 'x'; done; echo 'x'"),
+    ("numbers 1 2 3 4 5 6 7 in ‘quotes’ — ünïcode", "echo 1 2 3 4 5 6 7"),
+    ("set the value to ⟨num7⟩ or ⟨num0⟩ please", "echo ⟨num0⟩"),
+    ("", ""),
+]
+
+
+def slot_cases(tagger) -> list:
+    requests = list(HAND_MADE)
+    for language in data.LANGUAGES:
+        requests += [(e.utterance, e.code) for e in data.load_benchmark(language, "test")[:60]]
+    cases = []
+    for utterance, code in requests:
+        spans = tagger.spans(utterance)
+        slotted = slot_request(utterance, tagger)
+        plain = slot_request(utterance, None)
+        coded = slot_code(code, slotted.slots)
+        cases.append({
+            "request": utterance,
+            "code": code,
+            "tagged": [list(s) for s in spans],
+            "slotted": slotted.text,
+            "slots": [[s.kind, s.index, s.text] for s in slotted.slots],
+            "slotted_without_tagger": plain.text,
+            "slotted_code": coded,
+            "filled": fill_slots(coded, slotted.values()),
+        })
+    return cases
+
+
+def main() -> None:
+    SLOTS_DIR.mkdir(parents=True, exist_ok=True)
+    RETRIEVAL_DIR.mkdir(parents=True, exist_ok=True)
+    cf_train = data.load_benchmark("cf", "train")
+    tagger = train_tagger([(e.utterance, e.code) for e in cf_train])
+    save_tagger(tagger, SLOTS_DIR / "tagger.json")
+    tagger = load_tagger(SLOTS_DIR / "tagger.json")  # what the other side reads: weights rounded as stored
+    slots = {
+        "fnv1a": {s: fnv1a(s) for s in ["", "a", "bias", "w=find", "p1=<s>", "ünïcode", "⟨num0⟩"]},
+        "cases": slot_cases(tagger),
+    }
+    (SLOTS_DIR / "cases.json").write_text(json.dumps(slots, ensure_ascii=False, indent=1) + "\n")
+
+    pairs = [(e.utterance, e.code) for e in data.load_benchmark("bash", "train")[:300]]
+    pairs += [(e.utterance, e.code) for e in cf_train]
+    index = build_index(pairs, tagger)
+    index.save(RETRIEVAL_DIR / "index.json")
+    tok = Tokenizer.from_file(tokenizer_path("cf"))
+    queries = [u for u, _ in HAND_MADE]
+    queries += [e.utterance for e in data.load_benchmark("cf", "test")[:40]]
+    queries += [e.utterance for e in data.load_benchmark("bash", "test")[:40]]
+    cases = []
+    for mode in QUERY_MODES:  # the same entries read both ways (index.json says "words"; "template" is Python's)
+        mode_index = RetrievalIndex(index.entries, mode)
+        cond = Conditioner(tok, tagger, mode_index, 2, 96, 48, True)
+        for i, q in enumerate(queries):
+            exclude = i if i % 7 == 3 else -1  # a few leave-one-out queries
+            prepared = cond.prepare(q, exclude)
+            query = query_text(q, prepared.slotted.text, mode)
+            cases.append({
+                "request": q,
+                "query_mode": mode,
+                "exclude": exclude,
+                "query": query,
+                "neighbours": [[j, s] for j, s in mode_index.neighbours(query, 5, exclude)],
+                "input_ids": prepared.input_ids,
+                "retrieved": cond.retrieved_candidates(prepared, q, 3),
+            })
+    retrieval = {"tokenizer": "training/tokenizers/cf.json", "neighbours": 2, "max_len": 96, "request_len": 48,
+                 "cases": cases}
+    (RETRIEVAL_DIR / "cases.json").write_text(json.dumps(retrieval, ensure_ascii=False, indent=1) + "\n")
+    print(f"wrote {len(slots['cases'])} slot cases and {len(cases)} retrieval cases")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Literal slots: the request's literals become typed placeholders, one token each; they are filled back after decoding.
+
+A non-autoregressive decoder cannot spell a literal it has to copy (a number, a file name, a quoted string): a
+literal is several byte-level tokens and their order scrambles. So, as NL2Bash's Tellina (argument slot
+filling) and TranX on CoNaLa (`str_i`, `var_i`) do, every literal of the request is replaced by a placeholder
+such as `⟨num0⟩`, the same literal in the code by the same placeholder, and the model works on placeholders
+only. After decoding, each placeholder is replaced by the request's literal again.
+
+Kinds (at most MAX_PER_KIND of each per request, numbered in order of first appearance):
+  str   a quoted span, "..." or '...' (the quotes stay outside the slot, in the request and the code)
+  var   a backticked span, `...` (CoNaLa's variable names)
+  path  a word holding a slash: /mnt/zip, ~/logs/, src/*.c
+  file  a file name or glob: a.csv, *.so, .log, "*.txt" without quotes
+  num   a number not glued to a word: 7, 10 (of "10MB"), 3.5
+  val   an unquoted literal found by the learnt tagger (FB in "contain FB", myCommand, REGEX): see SlotTagger
+
+The rules are the same in training/slots.py and src/lang/slots.ts; testdata/slots/cases.json holds the shared
+cases that prove it (both test suites read it). The tagger's weights ship inside each model bundle.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+SLOT_KINDS = ("str", "var", "path", "file", "num", "val")
+MAX_PER_KIND = 4
+SEP = "⟨sep⟩"  # separates the request from the retrieved code in the encoder's input (retrieval.py)
+SLOT_TOKENS: Tuple[str, ...] = tuple(f"⟨{k}{i}⟩" for k in SLOT_KINDS for i in range(MAX_PER_KIND)) + (SEP,)
+PLACEHOLDER = re.compile(r"⟨(str|var|path|file|num|val)([0-%d])⟩|⟨sep⟩" % (MAX_PER_KIND - 1))
+
+
+def neutralise(text: str) -> str:
+    """A request or code never brings its own placeholders: ⟨ and ⟩ become < and > (same length, same offsets)."""
+    return text.replace("⟨", "<").replace("⟩", ">")
+
+# Request-side patterns, tried in this order; a later one never overlaps an earlier match.
+QUOTED = re.compile(r"(?<![\w'\"`])\"([^\"\n]{1,80})\"|(?<![\w'\"`])'([^'\n]{1,80})'(?!\w)")
+BACKTICKED = re.compile(r"`([^`\n]{1,80})`")
+WORD = re.compile(r"[^\s,;()\[\]{}]+")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+TRAILING = ".,:;!?"
+# A path starts like one (/, ~, ./, ../, $VAR/) or holds two slashes or ends with one; "normal/regular" is no path.
+PATH_LIKE = re.compile(r"^(?:[/~]|\.\.?/|\$\w+/).|^[^/]*/[^/]*/|^[^/]+/$")
+FILE_LIKE = re.compile(r"^(?:[\w*?\-\[\]]*\.[A-Za-z][\w*?]*|[\w.\-]*[*?][\w.*?\-]*)$")
+
+
+@dataclass
+class Slot:
+    kind: str
+    index: int
+    text: str  # the literal as written in the request (for str/var: between the quotes)
+
+    @property
+    def token(self) -> str:
+        return f"⟨{self.kind}{self.index}⟩"
+
+
+@dataclass
+class Slotted:
+    text: str  # the request with placeholders
+    slots: List[Slot] = field(default_factory=list)
+
+    def values(self) -> Dict[str, str]:
+        return {s.token: s.text for s in self.slots}
+
+
+def _candidate_spans(request: str) -> List[Tuple[int, int, str]]:
+    """(start, end, kind) of every rule-found literal, left to right, non-overlapping."""
+    spans: List[Tuple[int, int, str]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e, _ in spans)
+
+    for m in QUOTED.finditer(request):
+        g = 1 if m.group(1) is not None else 2
+        if m.group(g).strip():
+            spans.append((m.start(g), m.end(g), "str"))
+    for m in BACKTICKED.finditer(request):
+        if m.group(1).strip() and free(m.start(1), m.end(1)):
+            spans.append((m.start(1), m.end(1), "var"))
+    for m in WORD.finditer(request):
+        word, start = m.group(), m.start()
+        end = start + len(word.rstrip(TRAILING))
+        word = request[start:end]
+        if not word or not free(start, end) or any(c in word for c in "\"'`"):
+            continue
+        if PATH_LIKE.match(word):
+            spans.append((start, end, "path"))
+        elif FILE_LIKE.match(word) and re.search(r"[A-Za-z*?]", word) and not re.fullmatch(r"[\d.]+", word):
+            spans.append((start, end, "file"))
+    for m in NUMBER.finditer(request):
+        if free(m.start(), m.end()):
+            spans.append((m.start(), m.end(), "num"))
+    return sorted(spans)
+
+
+def extract_slots(request: str, tagged: Sequence[Tuple[int, int]] = ()) -> Slotted:
+    """Replace the request's literals by placeholders. `tagged`: extra (start, end) spans from the tagger (kind val),
+    used only where they overlap no rule-found literal."""
+    request = neutralise(request)
+    spans = _candidate_spans(request)
+    for a, b in tagged:
+        if all(b <= s or a >= e for s, e, _ in spans):
+            spans.append((a, b, "val"))
+    spans.sort()
+    counters: Counter = Counter()
+    by_text: Dict[Tuple[str, str], Slot] = {}
+    slots: List[Slot] = []
+    out: List[str] = []
+    prev = 0
+    for a, b, kind in spans:
+        literal = request[a:b]
+        slot = by_text.get((kind, literal))
+        if slot is None:
+            if counters[kind] >= MAX_PER_KIND:
+                continue
+            slot = Slot(kind, counters[kind], literal)
+            counters[kind] += 1
+            by_text[(kind, literal)] = slot
+            slots.append(slot)
+        out.append(request[prev:a])
+        out.append(slot.token)
+        prev = b
+    out.append(request[prev:])
+    return Slotted("".join(out), slots)
+
+
+def _code_pattern(slot: Slot) -> "re.Pattern[str]":
+    """Where a literal counts as the same literal in the code: not inside a longer word or number."""
+    lit = re.escape(slot.text)
+    if slot.kind == "num":
+        return re.compile(r"(?<![\w.])" + lit + r"(?![0-9]|\.[0-9])")
+    before = r"(?<![\w])" if re.match(r"\w", slot.text) else ""
+    after = r"(?![\w])" if re.search(r"\w$", slot.text) else ""
+    return re.compile(before + lit + after)
+
+
+def slot_code(code: str, slots: Sequence[Slot]) -> str:
+    """The code with each slot's literal replaced by its placeholder (longest literals first, no overlaps)."""
+    code = neutralise(code)
+    taken: List[Tuple[int, int, str]] = []
+    for slot in sorted(slots, key=lambda s: (-len(s.text), SLOT_KINDS.index(s.kind), s.index)):
+        for m in _code_pattern(slot).finditer(code):
+            if all(m.end() <= s or m.start() >= e for s, e, _ in taken):
+                taken.append((m.start(), m.end(), slot.token))
+    taken.sort()
+    out, prev = [], 0
+    for a, b, token in taken:
+        out.append(code[prev:a])
+        out.append(token)
+        prev = b
+    out.append(code[prev:])
+    return "".join(out)
+
+
+def fill_slots(code: str, values: Dict[str, str]) -> str:
+    """Placeholders back to literals; one the request does not have is left out."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(0), ""), code)
+
+
+# ------------------------------------------------------------------------------------------------------ the tagger
+# Unquoted literals ("contain Bull or Bear", "run myCommand") have no shape a rule can see. A logistic
+# regression over hashed word features decides for each word of the request whether it is a literal; runs of
+# tagged words (with the joiners between them) become one span. It learns from the training pairs themselves: a
+# word is a literal when it occurs in the pair's code as a whole word but is not part of the language's own
+# vocabulary (a word that occurs in many training codes: find, grep, GreaterThan).
+
+TAG_WORD = re.compile(r"[^\s\"'`,;()\[\]{}]+")
+HASH_BITS = 18
+JOINERS = {"or", "and", "&", "-"}
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a over UTF-8 bytes (the same function in src/lang/slots.ts)."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def word_shape(word: str) -> str:
+    s = re.sub(r"[A-Z]", "X", word)
+    s = re.sub(r"[a-z]", "x", s)
+    s = re.sub(r"[0-9]", "d", s)
+    return re.sub(r"(.)\1+", r"\1\1", s)
+
+
+def _clean(word: str) -> str:
+    return word.rstrip(TRAILING)
+
+
+def tag_features(words: Sequence[str], i: int) -> List[str]:
+    """The features of word i: itself, its shape, its neighbours, its position."""
+    w = words[i]
+    low = w.lower()
+    prev1 = words[i - 1].lower() if i > 0 else "<s>"
+    prev2 = words[i - 2].lower() if i > 1 else "<s>"
+    next1 = words[i + 1].lower() if i + 1 < len(words) else "</s>"
+    return [
+        "bias", "w=" + low, "shape=" + word_shape(w), "p1=" + prev1, "p2=" + prev2, "n1=" + next1,
+        "p1w=" + prev1 + "|" + low, "p1s=" + prev1 + "|" + word_shape(w), "n1s=" + next1 + "|" + word_shape(w),
+        "cap=" + str(w[:1].isupper()), "first=" + str(i == 0), "last=" + str(i == len(words) - 1),
+        "len=" + str(min(len(w), 8)),
+    ]
+
+
+class SlotTagger:
+    """Logistic regression over hashed features; weights [2^HASH_BITS] float32, stored in the bundle as JSON."""
+
+    def __init__(self, weights: Optional[List[float]] = None, threshold: float = 0.5, stopwords: Iterable[str] = ()):
+        self.weights = weights if weights is not None else [0.0] * (1 << HASH_BITS)
+        self.threshold = threshold
+        self.stopwords = set(stopwords)  # the language's own words: never literals
+
+    def score(self, words: Sequence[str], i: int) -> float:
+        mask = (1 << HASH_BITS) - 1
+        z = sum(self.weights[fnv1a(f) & mask] for f in tag_features(words, i))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def spans(self, request: str) -> List[Tuple[int, int]]:
+        """(start, end) of the request's tagged literals (word runs, joined over 'or'/'and' between tagged words)."""
+        matches = [(m.start(), m.start() + len(_clean(m.group())), _clean(m.group())) for m in TAG_WORD.finditer(request)]
+        matches = [m for m in matches if m[2]]
+        words = [w for _, _, w in matches]
+        tagged = [w.lower() not in self.stopwords and self.score(words, i) >= self.threshold for i, w in enumerate(words)]
+        spans: List[Tuple[int, int]] = []
+        i = 0
+        while i < len(words):
+            if not tagged[i]:
+                i += 1
+                continue
+            j = i
+            while j + 2 < len(words) and tagged[j + 2] and words[j + 1].lower() in JOINERS and not tagged[j + 1]:
+                j += 2
+            while j + 1 < len(words) and tagged[j + 1]:
+                j += 1
+            spans.append((matches[i][0], matches[j][1]))
+            i = j + 1
+        return spans
+
+    def to_json(self) -> dict:
+        nz = {str(i): round(w, 5) for i, w in enumerate(self.weights) if abs(w) > 1e-4}
+        return {"hash_bits": HASH_BITS, "threshold": self.threshold, "stopwords": sorted(self.stopwords), "weights": nz}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "SlotTagger":
+        weights = [0.0] * (1 << int(obj["hash_bits"]))
+        for k, v in obj["weights"].items():
+            weights[int(k)] = float(v)
+        return cls(weights, float(obj["threshold"]), obj.get("stopwords", ()))
+
+
+def language_words(codes: Sequence[str], min_codes: int = 15) -> set:
+    """Words of the language itself: those that occur in at least `min_codes` training codes (lower-cased)."""
+    df: Counter = Counter()
+    for code in codes:
+        df.update({w.lower() for w in re.findall(r"[A-Za-z_][\w\-]*", code)})
+    return {w for w, c in df.items() if c >= min_codes}
+
+
+def tag_labels(request: str, code: str, stopwords: set) -> Tuple[List[str], List[int]]:
+    """Words of the request (outside rule-found literals) and 1 for those that occur in the code as a whole word."""
+    spans = _candidate_spans(request)
+    words, labels = [], []
+    code_words = set(re.findall(r"[^\s\"'`,;()\[\]{}=|<>]+", code))
+    for m in TAG_WORD.finditer(request):
+        w = _clean(m.group())
+        if not w:
+            continue
+        inside = any(m.start() < e and m.start() + len(w) > s for s, e, _ in spans)
+        words.append(w)
+        labels.append(int(not inside and w.lower() not in stopwords and w in code_words and not w.isdigit()))
+    return words, labels
+
+
+def train_tagger(pairs: Sequence[Tuple[str, str]], epochs: int = 8, lr: float = 0.5, l2: float = 1e-6, seed: int = 0) -> SlotTagger:
+    """SGD on the log-loss over every word of every training request (deterministic for a seed)."""
+    import random
+
+    stop = language_words([c for _, c in pairs])
+    rows = []
+    mask = (1 << HASH_BITS) - 1
+    for request, code in pairs:
+        words, labels = tag_labels(request, code, stop)
+        for i, y in enumerate(labels):
+            if words[i].lower() in stop:
+                continue
+            rows.append(([fnv1a(f) & mask for f in tag_features(words, i)], y))
+    weights = [0.0] * (1 << HASH_BITS)
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        rng.shuffle(rows)
+        step = lr / (1 + epoch)
+        for idx, y in rows:
+            z = sum(weights[j] for j in idx)
+            p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            g = p - y
+            for j in idx:
+                weights[j] -= step * (g + l2 * weights[j])
+    return SlotTagger(weights, 0.5, stop)
+
+
+# ----------------------------------------------------------------------------------------------- one pair at a time
+
+def slot_pair(request: str, code: str, tagger: Optional[SlotTagger]) -> Tuple[Slotted, str]:
+    """The request and its code with placeholders (training); the code keeps literals the request does not have."""
+    slotted = extract_slots(request, tagger.spans(request) if tagger else ())
+    return slotted, slot_code(code, slotted.slots)
+
+
+def slot_request(request: str, tagger: Optional[SlotTagger]) -> Slotted:
+    return extract_slots(request, tagger.spans(request) if tagger else ())
+
+
+def save_tagger(tagger: SlotTagger, path: Path) -> None:
+    Path(path).write_text(json.dumps(tagger.to_json(), separators=(",", ":")))
+
+
+def load_tagger(path: Path) -> SlotTagger:
+    return SlotTagger.from_json(json.loads(Path(path).read_text()))

@@ -1,0 +1,109 @@
+"""Literal slots and retrieval: the rules on hand-made cases, and the shared vectors (testdata/slots, testdata/retrieval)
+still being what the Python code says (the TypeScript suites check the same files)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from training import data
+from training.retrieval import Conditioner, RetrievalIndex, build_index, decode_slotted, encode_slotted, query_text
+from training.shared_cases import RETRIEVAL_DIR, SLOTS_DIR, slot_cases
+from training.slots import (SLOT_TOKENS, SlotTagger, extract_slots, fill_slots, fnv1a, load_tagger, slot_code,
+                            slot_pair, train_tagger)
+from training.tokenizer import Tokenizer, tokenizer_path
+
+
+def kinds(text):
+    return [(s.kind, s.text) for s in extract_slots(text).slots]
+
+
+def test_rule_found_literals():
+    assert kinds('find "*.log" files older than 7 days in /var/log') == [("str", "*.log"), ("num", "7"), ("path", "/var/log")]
+    assert extract_slots('find "*.log" files older than 7 days').text == 'find "⟨str0⟩" files older than ⟨num0⟩ days'
+    assert kinds("sort list `lst` by key 'age'") == [("var", "lst"), ("str", "age")]
+    assert kinds("files bigger than 10MB named a.csv or *.tmp") == [("num", "10"), ("file", "a.csv"), ("file", "*.tmp")]
+    # a number glued to a word before it is no literal; "normal/regular" is no path
+    assert kinds("copy log2 and v3 of the normal/regular files") == []
+    # the same literal twice is one slot; at most 4 of a kind
+    assert [s.token for s in extract_slots("1 and 1, 2 3 4 5").slots] == ["⟨num0⟩", "⟨num1⟩", "⟨num2⟩", "⟨num3⟩"]
+
+
+def test_code_side_and_filling_back():
+    slotted, code = slot_pair("delete .log files older than 7 days", "find . -name '*.log' -mtime +7 -delete", None)
+    assert code == "find . -name '*⟨file0⟩' -mtime +⟨num0⟩ -delete"
+    assert fill_slots(code, slotted.values()) == "find . -name '*.log' -mtime +7 -delete"
+    # a literal inside a longer number or word stays: 7 is not replaced in 17 or x7
+    assert slot_code("head -n 17 x7 7", extract_slots("7 lines").slots) == "head -n 17 x7 ⟨num0⟩"
+    # a placeholder the request does not have is dropped when filling
+    assert fill_slots("echo ⟨str3⟩!", {}) == "echo !"
+
+
+def test_tagger_learns_unquoted_literals():
+    pairs = [(f"highlight cells that contain {w}", f"TextContains({w})") for w in
+             ["Apple", "Bear", "FB", "Zed", "Qux", "Mango", "Kiwi", "Ore", "Tin", "Yam"]] * 3
+    pairs += [(f"highlight cells greater than {n}", f"GreaterThan({n})") for n in range(30)]
+    tagger = train_tagger(pairs)
+    slotted = extract_slots("highlight cells that contain Pear", tagger.spans("highlight cells that contain Pear"))
+    assert slotted.text == "highlight cells that contain ⟨val0⟩" and slotted.slots[0].text == "Pear"
+    # it round-trips through JSON (the bundle's tagger.json)
+    again = SlotTagger.from_json(json.loads(json.dumps(tagger.to_json())))
+    assert again.spans("highlight cells that contain Pear") == tagger.spans("highlight cells that contain Pear")
+
+
+def test_fnv1a_reference_values():
+    assert fnv1a("") == 0x811C9DC5
+    assert fnv1a("a") == 0xE40C292C
+
+
+def test_placeholder_ids_round_trip():
+    tok = Tokenizer.from_file(tokenizer_path("cf"))
+    ids = encode_slotted(tok, "GreaterThan(⟨num0⟩)⟨sep⟩TextContains(⟨val1⟩)")
+    assert tok.vocab_size + SLOT_TOKENS.index("⟨num0⟩") in ids and max(ids) < tok.vocab_size + len(SLOT_TOKENS)
+    assert decode_slotted(tok, ids) == "GreaterThan(⟨num0⟩)⟨sep⟩TextContains(⟨val1⟩)"
+
+
+def test_shared_slot_vectors_are_current():
+    """testdata/slots/cases.json is what slots.py gives now (regenerate: python3 -m training.shared_cases)."""
+    stored = json.loads((SLOTS_DIR / "cases.json").read_text())
+    tagger = load_tagger(SLOTS_DIR / "tagger.json")
+    assert slot_cases(tagger) == stored["cases"]
+    assert {k: fnv1a(k) for k in stored["fnv1a"]} == stored["fnv1a"]
+
+
+def test_shared_retrieval_vectors_are_current():
+    stored = json.loads((RETRIEVAL_DIR / "cases.json").read_text())
+    tagger = load_tagger(SLOTS_DIR / "tagger.json")
+    index = RetrievalIndex.load(RETRIEVAL_DIR / "index.json")
+    tok = Tokenizer.from_file(tokenizer_path("cf"))
+    for case in stored["cases"]:
+        mode_index = RetrievalIndex(index.entries, case["query_mode"])
+        cond = Conditioner(tok, tagger, mode_index, stored["neighbours"], stored["max_len"], stored["request_len"], True)
+        prepared = cond.prepare(case["request"], case["exclude"])
+        assert prepared.input_ids == case["input_ids"], case["request"]
+        assert query_text(case["request"], prepared.slotted.text, case["query_mode"]) == case["query"]
+        got = mode_index.neighbours(case["query"], 5, case["exclude"])
+        assert [i for i, _ in got] == [i for i, _ in case["neighbours"]], case["request"]
+        assert cond.retrieved_candidates(prepared, case["request"], 3) == case["retrieved"]
+
+
+def test_leave_one_out_and_distinct_neighbours():
+    pairs = [(e.utterance, e.code) for e in data.load_benchmark("cf", "train")]
+    index = build_index(pairs, None)
+    for i in range(0, len(pairs), 50):
+        u = pairs[i][0]
+        found = index.neighbours(query_text(u, extract_slots(u).text), 5, exclude=i)
+        assert i not in [j for j, _ in found]
+        codes = [" ".join(index.entries[j].slotted_code.split()) for j, _ in found]
+        assert len(codes) == len(set(codes))
+        scores = [s for _, s in found]
+        assert scores == sorted(scores, reverse=True)
+        # without exclusion a training request finds itself (or an equal request) first
+        assert index.neighbours(query_text(u, extract_slots(u).text), 1)[0][1] == pytest.approx(1.0)
+
+
+def test_retrieved_candidates_fill_the_requests_literals():
+    pairs = [("delete .log files older than 7 days", "find . -name '*.log' -mtime +7 -delete")]
+    tok = Tokenizer.from_file(tokenizer_path("bash"))
+    cond = Conditioner(tok, None, build_index(pairs, None), 1, 64, 32, True)
+    p = cond.prepare("delete .tmp files older than 30 days")
+    assert cond.retrieved_candidates(p, "delete .tmp files older than 30 days", 1) == ["find . -name '*.tmp' -mtime +30 -delete"]
