@@ -49,3 +49,17 @@ def load_checkpoint(run_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Con
 def schedule_for(cfg: Config) -> Tuple[torch.Tensor, torch.Tensor]:
     """alpha and sigma tables (CPU, float32) for a config."""
     return alpha_sigma_table(cfg.diffusion, cfg.model.d_embed)
+
+
+def load_conditioner(directory: Path, cfg: Config, tok: Tokenizer):
+    """The slot tagger and retrieval index saved beside a checkpoint or inside a bundle (None for a plain model)."""
+    from .retrieval import Conditioner, RetrievalIndex
+    from .slots import load_tagger
+
+    mc = cfg.model
+    if not mc.slots and mc.neighbours <= 0:
+        return None
+    directory = Path(directory)
+    tagger = load_tagger(directory / "tagger.json") if mc.slots else None
+    index = RetrievalIndex.load(directory / "index.json") if mc.neighbours > 0 else None
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots)

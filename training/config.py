@@ -28,6 +28,11 @@ class ModelConfig:
     # Encoder input also reads the code embedding L (model.Encoder), a path for copying tokens from the request.
     # Off: on the CPU (tiny CF, 10 min) it measured no better (test EM 0.6 vs 1.7, training pairs 43 vs 56%).
     shared_input_embedding: bool = False
+    # Literal slots and retrieval (slots.py, retrieval.py). Both off is the plain CodeFusion configuration.
+    slots: bool = False  # literals of request and code become typed placeholders, filled back after decoding
+    neighbours: int = 0  # the encoder also reads the slotted code of this many retrieved training pairs
+    request_len: int = 48  # tokens of the request kept before the retrieved codes (the rest is cut)
+    base_vocab_size: int = 0  # BPE vocabulary; vocab_size adds the placeholder ids when slots or neighbours are on
 
 
 @dataclass
@@ -52,6 +57,8 @@ class SamplerConfig:
     samples: int = 5  # n samples per request (different noise); top-k comes from these
     top_k: int = 5
     clamp: str = "decoder"  # snap x0-hat onto code embeddings before each update: decoder | nearest | none (sample.py)
+    rank: str = "votes"  # votes (agreement x confidence) | denoise (the model's reconstruction loss of each candidate)
+    pool_retrieved: int = 0  # retrieved codes (slots filled) that join the samples in the ranked pool
 
 
 @dataclass
@@ -74,12 +81,16 @@ class TrainConfig:
     pretrain_uncond_prob: float = 0.5  # pre-training task mix: unconditional generation vs CPD
     cpd_mask_prob: float = 0.5  # share of identifier/keyword tokens masked in CPD
     extra_pairs: bool = True  # add the tldr pairs (Bash) to fine-tuning
+    index_extra: bool = False  # the retrieval index also holds the extra pairs (train.make_conditioner)
+    retrieval_query: str = "words"  # words | template: what retrieval compares (retrieval.query_text)
     train_subset: int = 0  # fine-tune on the first N training pairs only (tests); 0 = all
     check_pairs: int = 256  # how many training pairs the end-of-run regeneration check samples
     log_every: int = 100
     device: str = "auto"  # auto | cpu | cuda
     dtype: str = "auto"  # auto (bf16 on CUDA when supported, else fp32) | float32 | bfloat16
     compile: bool = False  # torch.compile (PyTorch 2 only)
+    save_every_seconds: float = 300.0  # write <out>/resume.pt this often (0 = never); --resume true goes on from it
+    resume: bool = False
 
 
 @dataclass
@@ -110,6 +121,14 @@ PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
                       decoder_layers=1, dropout=0.0, max_utterance_len=32, max_code_len=32),
         "train": dict(batch_size=64, warmup_steps=50, ema_decay=0.99),
         "sampler": dict(steps=20),
+    },
+    # Sized for two CPU cores (docs/training.md): slots, two retrieved codes, the denoising-loss ranking.
+    "cpu": {
+        "model": dict(d_model=128, n_heads=4, d_ff=512, d_embed=32, encoder_layers=2, denoiser_layers=3,
+                      decoder_layers=1, dropout=0.0, max_utterance_len=128, max_code_len=48, slots=True,
+                      neighbours=2, request_len=48),
+        "train": dict(batch_size=64, warmup_steps=100, ema_decay=0.995),
+        "sampler": dict(steps=20, rank="denoise", pool_retrieved=5),
     },
     # What ships: about 12M parameters, within 16 MiB per language at int8 (see docs/model-format.md).
     "base": {

@@ -17,7 +17,7 @@ from typing import Dict, Optional
 
 
 from . import data
-from .checkpoint import load_checkpoint, resolve_device, schedule_for
+from .checkpoint import load_checkpoint, load_conditioner, resolve_device, schedule_for
 from .config import Config
 from .model import CodeFusion
 from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
@@ -38,6 +38,9 @@ def evaluate(
     out: Optional[Path] = None,
     system: str = "codefusion",
     clamp: Optional[str] = None,
+    cond=None,
+    rank: Optional[str] = None,
+    pool_retrieved: Optional[int] = None,
 ) -> Dict[str, float]:
     """Exact-match table of the model on a split; writes the predictions file when `out` is given.
 
@@ -51,8 +54,10 @@ def evaluate(
         examples = examples[:limit]
     alpha, sigma = schedule_for(cfg)
     started = time.time()
+    rank = rank or cfg.sampler.rank
+    pool_retrieved = cfg.sampler.pool_retrieved if pool_retrieved is None else pool_retrieved
     candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed,
-                          top_k=cfg.sampler.top_k, clamp=clamp)
+                          top_k=cfg.sampler.top_k, clamp=clamp, cond=cond, rank=rank, pool_retrieved=pool_retrieved)
     seconds = time.time() - started
     rows = [
         prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code, candidates=c,
@@ -62,7 +67,7 @@ def evaluate(
     if out is not None:
         write_predictions(out, rows)
     scores = exact_match_table(rows)
-    scores.update(steps=steps, samples=samples, clamp=clamp, seconds=round(seconds, 1),
+    scores.update(steps=steps, samples=samples, clamp=clamp, rank=rank, pool_retrieved=pool_retrieved, seconds=round(seconds, 1),
                   distinct=round(sum(len(c) for c in candidates) / max(1, len(candidates)), 2))
     return scores
 
@@ -82,6 +87,8 @@ def main(argv=None) -> None:
     parser.add_argument("--k-curve", default=None, help="comma-separated step counts to evaluate, e.g. 10,25,50,100,200")
     parser.add_argument("--clamp", default=None, choices=["decoder", "nearest", "none"], help="default: the config's")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--rank", default=None, choices=["votes", "denoise"], help="default: the config's")
+    parser.add_argument("--pool-retrieved", type=int, default=None, help="retrieved codes in the pool (default: the config's)")
     args = parser.parse_args(argv)
 
     device = resolve_device(args.device)
@@ -91,13 +98,14 @@ def main(argv=None) -> None:
         from .export import load_bundle
 
         model, cfg, tok = load_bundle(Path(args.bundle), device)
+    cond = load_conditioner(Path(args.run or args.bundle), cfg, tok)
     language = cfg.train.language
     system = f"codefusion-{cfg.train.preset}"
     results = {}
     for steps in ([int(k) for k in args.k_curve.split(",")] if args.k_curve else [args.steps]):
         out = Path(args.out) if args.out and not args.k_curve else None
         scores = evaluate(model, tok, cfg, language, args.split, steps, args.samples, args.seed, args.limit, out, system,
-                          args.clamp)
+                          args.clamp, cond, args.rank, args.pool_retrieved)
         results[str(scores["steps"])] = scores
         print(format_exact_match(f"{system} {language} K={scores['steps']} n={scores['samples']}", scores))
         print(f"  ({scores['seconds']}s for {scores['n']} requests, clamp {scores['clamp']}, "

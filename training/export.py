@@ -25,6 +25,8 @@ import torch
 from .checkpoint import load_checkpoint, schedule_for
 from .config import Config
 from .model import CodeFusion
+from .sample import rank_times
+from .slots import SEP, SLOT_TOKENS
 from .tokenizer import MASK_ID, PAD_ID, Tokenizer
 
 FORMAT = "codefusion-bundle"
@@ -87,8 +89,9 @@ class ShardWriter:
 
 
 def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str = "int8",
-                  eval_file: Path | None = None) -> dict:
-    """Write the bundle for `model` into out_dir (replacing old shards) and return the manifest."""
+                  eval_file: Path | None = None, conditioning_dir: Path | None = None) -> dict:
+    """Write the bundle for `model` into out_dir (replacing old shards) and return the manifest. The slot tagger
+    and retrieval index are read from conditioning_dir (default: the tokenizer's directory, i.e. the run)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("weights-*.bin"):
@@ -112,6 +115,7 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         tensors.append(entry)
     shards = writer.write()
     shutil.copyfile(tokenizer_file, out_dir / "tokenizer.json")
+    conditioning = export_conditioning(cfg, Path(conditioning_dir or Path(tokenizer_file).parent), out_dir)
     alpha, sigma = schedule_for(cfg)
     manifest = {
         "format": FORMAT,
@@ -122,6 +126,7 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         "sampler": dataclasses.asdict(cfg.sampler),
         "training": dataclasses.asdict(cfg.train),
         "tokenizer": {"file": "tokenizer.json", "padId": PAD_ID, "maskId": MASK_ID, "vocabSize": cfg.model.vocab_size},
+        **({"conditioning": conditioning} if conditioning else {}),
         "weights": weights,
         "tensors": tensors,
         "shards": shards,
@@ -131,6 +136,30 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
     if eval_file is not None:
         manifest = attach_eval(out_dir, eval_file)
     return manifest
+
+
+def export_conditioning(cfg: Config, run_dir: Path, out_dir: Path) -> dict | None:
+    """Copy the slot tagger and the retrieval index into the bundle; the manifest's "conditioning" entry names them
+    with their SHA-256, and says which ids are placeholders and at which times the ranking reads the model."""
+    mc = cfg.model
+    wanted = {"tagger": ("tagger.json", mc.slots), "index": ("index.json", mc.neighbours > 0)}
+    payloads = {key: (run_dir / name).read_bytes() for key, (name, on) in wanted.items() if on}
+    for name, _ in wanted.values():
+        (out_dir / name).unlink(missing_ok=True)
+    if not payloads:
+        return None
+    files = {}
+    for key, payload in payloads.items():
+        name = wanted[key][0]
+        (out_dir / name).write_bytes(payload)
+        files[key] = {"file": name, "byteLength": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
+    return {
+        **files,
+        "slotTokens": list(SLOT_TOKENS),
+        "separator": SEP,
+        "baseVocabSize": mc.base_vocab_size,
+        "rankTimes": rank_times(cfg.diffusion.T),
+    }
 
 
 def attach_eval(bundle_dir: Path, eval_file: Path) -> dict:

@@ -16,14 +16,16 @@ confidence both count (a score in (0, 1]). Ties keep the order of first appearan
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
 from .diffusion import ddim_step, strided_timesteps
 from .model import CodeFusion
 from .predictions import normalize_whitespace
+from .retrieval import Conditioner, Prepared, decode_slotted
 from .tensors import code_length, decode_code, encode_utterances
 from .tokenizer import PAD_ID, Tokenizer
 
@@ -123,6 +125,92 @@ def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: i
     return [{"code": g["code"], "score": round(g["score"], 6)} for g in ranked[:top_k]]
 
 
+# Denoising-loss ranking: how well the model reconstructs a candidate from its noised embedding, read at a few
+# fixed noise levels with the noise term left out (x_t = alpha_t L(y)), so the score needs no random numbers and
+# the browser computes the same one. Lower loss = a candidate the model finds likelier for this request.
+RANK_TIME_FRACTIONS = (0.25, 0.5, 0.75)
+
+
+def rank_times(T: int) -> List[int]:
+    return [max(1, int(round(f * T))) for f in RANK_TIME_FRACTIONS]
+
+
+@torch.no_grad()
+def denoising_loss(model: CodeFusion, alpha: torch.Tensor, utt_ids: torch.Tensor, utt_mask: torch.Tensor,
+                   code_ids: torch.Tensor) -> torch.Tensor:
+    """[B] mean cross-entropy of each candidate's tokens (up to and including the first pad) over rank_times()."""
+    den_kv, dec_kv = model.memory(utt_ids, utt_mask)
+    x0 = model.embed_code(code_ids)
+    B, L = code_ids.shape
+    is_pad = code_ids == PAD_ID
+    first_pad = torch.where(is_pad.any(1), is_pad.float().argmax(1), torch.full_like(code_ids[:, 0], L - 1))
+    keep = (torch.arange(L, device=code_ids.device)[None, :] <= first_pad[:, None]).float()
+    total = torch.zeros(B, device=code_ids.device)
+    times = rank_times(alpha.shape[0] - 1)
+    for t in times:
+        t_batch = torch.full((B,), t, dtype=torch.long, device=code_ids.device)
+        x0_hat = model.denoiser(float(alpha[t]) * x0, t_batch, torch.zeros_like(x0), den_kv, utt_mask)
+        logits = model.decode_logits(x0_hat, dec_kv, utt_mask)[1]
+        ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), code_ids, reduction="none")
+        total += (ce * keep).sum(1) / keep.sum(1)
+    return total / len(times)
+
+
+def pad_rows(rows: Sequence[Sequence[int]], length: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Rows of ids cut to `length` and padded with PAD_ID, and the mask of their real positions (at least one)."""
+    ids = torch.full((len(rows), length), PAD_ID, dtype=torch.long)
+    mask = torch.zeros((len(rows), length), dtype=torch.bool)
+    for i, row in enumerate(rows):
+        row = list(row)[:length]
+        if row:
+            ids[i, : len(row)] = torch.tensor(row)
+        mask[i, : max(1, len(row))] = True
+    return ids, mask
+
+
+def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
+                      pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256) -> List[List[Dict[str, float]]]:
+    """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss; score exp(-loss).
+    A code longer than the model's code length cannot be scored (nor produced by the model): it goes after the
+    scored ones with score 0."""
+    cfg = model.cfg
+    device = next(model.parameters()).device
+    jobs = []  # (request index, code, code ids)
+    too_long: List[List[str]] = [[] for _ in prepared]
+    for r, (prep, pool) in enumerate(zip(prepared, pools)):
+        for code in pool:
+            ids = cond.code_ids(code, prep.slotted)
+            if len(ids) <= cfg.max_code_len:
+                jobs.append((r, code, ids + [PAD_ID] * (cfg.max_code_len - len(ids))))
+            else:
+                too_long[r].append(code)
+    losses: List[float] = []
+    for start in range(0, len(jobs), batch_size):
+        chunk = jobs[start:start + batch_size]
+        utt_ids, utt_mask = pad_rows([prepared[r].input_ids for r, _, _ in chunk], cfg.max_utterance_len)
+        code_ids = torch.tensor([ids for _, _, ids in chunk], dtype=torch.long)
+        losses += denoising_loss(model, alpha, utt_ids.to(device), utt_mask.to(device), code_ids.to(device)).cpu().tolist()
+    scored: List[List[Tuple[float, str]]] = [[] for _ in prepared]
+    for (r, code, _), loss in zip(jobs, losses):
+        scored[r].append((loss, code))
+    ranked: List[List[Dict[str, float]]] = []
+    for r, codes in enumerate(too_long):
+        by_loss = sorted(scored[r], key=lambda g: g[0])  # sorted() is stable: ties keep pool order
+        ranked.append([{"code": c, "score": round(math.exp(-loss), 6)} for loss, c in by_loss][:top_k]
+                      + [{"code": c, "score": 0.0} for c in codes])
+    return [c[:top_k] for c in ranked]
+
+
+def distinct(codes: Sequence[str]) -> List[str]:
+    seen, out = set(), []
+    for code in codes:
+        key = normalize_whitespace(code)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(code)
+    return out
+
+
 def generate(
     model: CodeFusion,
     tok: Tokenizer,
@@ -135,13 +223,25 @@ def generate(
     top_k: int = 5,
     clamp: str = "decoder",
     batch_size: int = 512,
+    cond: Optional[Conditioner] = None,
+    rank: str = "votes",
+    pool_retrieved: int = 0,
+    exclude: Optional[Sequence[int]] = None,
 ) -> List[List[Dict[str, float]]]:
-    """Top-k candidates for each utterance: n = `samples` samples each, from noise seeded by `seed`."""
+    """Top-k candidates for each utterance: n = `samples` samples each, from noise seeded by `seed`.
+
+    With a conditioner the request is slotted and its neighbours retrieved (exclude[i]: the index entry request i
+    must not find, for leave-one-out checks on training pairs); with pool_retrieved > 0 the neighbours' codes,
+    slots filled, join the samples; rank "denoise" orders the pool by the model's denoising loss."""
     cfg = model.cfg
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(seed)
-    utt_ids, utt_mask = encode_utterances(tok, utterances, cfg.max_utterance_len)
-    results: List[List[Dict[str, float]]] = []
+    if cond is None:
+        cond = Conditioner(tok, None, None, 0, cfg.max_utterance_len, cfg.max_utterance_len, False)
+    prepared = [cond.prepare(u, exclude[i] if exclude is not None else -1) for i, u in enumerate(utterances)]
+    utt_ids, utt_mask = pad_rows([p.input_ids for p in prepared], cfg.max_utterance_len)
+    sampled: List[List[str]] = []
+    sampled_conf: List[List[float]] = []
     per_batch = max(1, batch_size // samples)
     for start in range(0, len(utterances), per_batch):
         stop = min(start + per_batch, len(utterances))
@@ -153,9 +253,22 @@ def generate(
         conf = out.confidence.cpu().tolist()
         for j in range(stop - start):
             chunk = slice(j * samples, (j + 1) * samples)
-            codes = [decode_code(tok, r) for r in rows[chunk]]
-            results.append(rank_candidates(codes, conf[chunk], top_k))
-    return results
+            sampled.append([prepared[start + j].fill(decode_slotted(tok, r[: code_length(r)])) for r in rows[chunk]])
+            sampled_conf.append(conf[chunk])
+    if rank == "votes" and pool_retrieved == 0:
+        return [rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)]
+    pools = [distinct(s + cond.retrieved_candidates(p, u, pool_retrieved))
+             for s, p, u in zip(sampled, prepared, utterances)]
+    if rank == "denoise":
+        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k)
+    # votes with a pool: the samples' ranking first, then the retrieved codes not already among them
+    out_rows = []
+    for s, k, pool in zip(sampled, sampled_conf, pools):
+        ranked = rank_candidates(s, k, top_k)
+        taken = {normalize_whitespace(c["code"]) for c in ranked}
+        ranked += [{"code": c, "score": 0.0} for c in pool if normalize_whitespace(c) not in taken]
+        out_rows.append(ranked[:top_k])
+    return out_rows
 
 
 def denoising_trace(

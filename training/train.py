@@ -29,8 +29,11 @@ from .config import Config, add_config_arguments, make_config, parse_overrides
 from .model import CodeFusion
 from .predictions import exact_match_table
 from .sample import generate
+from .retrieval import Conditioner, build_index
+from .sample import pad_rows
+from .slots import SLOT_TOKENS, save_tagger, train_tagger
 from .tensors import cpd_inputs, encode_codes, identifier_token_table, pair_tensors
-from .tokenizer import Tokenizer, tokenizer_path
+from .tokenizer import PAD_ID, Tokenizer, tokenizer_path
 
 T_BUCKETS = 10
 LOSS_TERMS = ("denoise", "decode", "ce")
@@ -66,6 +69,34 @@ class Trainer:
         self.autocast = self._autocast_context()
         self.ema_updates = 0
         self.log: Dict[str, dict] = {}  # per phase: steps, seconds, log records, loss per bucket of t
+        self.resume_path = Path(cfg.train.out_dir) / "resume.pt"
+        self.resumed: Optional[dict] = None  # {"phase", "step", "seconds"} of the state loaded by load_resume()
+
+    # --- resumable runs: the whole training state every save_every_seconds, so a run can stop and go on later ---
+    def save_resume(self, phase: str, step: int, seconds: float) -> None:
+        if self.rank != 0:
+            return
+        state = {"phase": phase, "step": step, "seconds": seconds, "ema_updates": self.ema_updates,
+                 "model": self.raw_model.state_dict(), "ema": self.ema.state_dict(), "opt": self.opt.state_dict(),
+                 "generator": self.generator.get_state(), "log": json.dumps(self.log)}
+        tmp = self.resume_path.with_suffix(".tmp")
+        self.resume_path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(state, tmp)
+        os.replace(tmp, self.resume_path)
+
+    def load_resume(self) -> bool:
+        if not self.resume_path.exists():
+            return False
+        state = torch.load(self.resume_path, map_location=self.device)
+        self.raw_model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.opt.load_state_dict(state["opt"])
+        self.generator.set_state(state["generator"].cpu() if hasattr(state["generator"], "cpu") else state["generator"])
+        self.ema_updates = int(state["ema_updates"])
+        self.log = json.loads(state["log"])
+        self.resumed = {"phase": state["phase"], "step": int(state["step"]), "seconds": float(state["seconds"])}
+        print(f"resumed from {self.resume_path}: {self.resumed}", flush=True)
+        return True
 
     def _autocast_context(self):
         want = self.cfg.train.dtype
@@ -93,13 +124,19 @@ class Trainer:
         """Train until max_steps or max_seconds (whichever first; 0 = unlimited, both 0 = skip the phase)."""
         if max_steps <= 0 and max_seconds <= 0:
             return
+        if name in self.log:
+            print(f"[{name}] already done in the resumed run", flush=True)
+            return
         tc = self.cfg.train
         self.model.train()
         start = time.time()
+        step = 0
+        if self.resumed is not None and self.resumed["phase"] == name:
+            step, start = self.resumed["step"], start - self.resumed["seconds"]
+        last_save = time.time()
         # Loss per tenth of the time range, summed on the device over each logging window (no sync per step).
         sums = torch.zeros(4, T_BUCKETS, device=self.device)
         per_t: Dict[str, list] = {}
-        step = 0
         records: List[dict] = []
         while True:
             elapsed = time.time() - start
@@ -122,6 +159,9 @@ class Trainer:
             self.opt.step()
             self.update_ema()
             step += 1
+            if tc.save_every_seconds > 0 and time.time() - last_save >= tc.save_every_seconds:
+                self.save_resume(name, step, time.time() - start)
+                last_save = time.time()
             bucket = (t - 1) * T_BUCKETS // self.cfg.diffusion.T
             for i, key in enumerate(LOSS_TERMS):
                 sums[i].index_add_(0, bucket, out[key].detach().float())
@@ -142,6 +182,8 @@ class Trainer:
         if sums[3].sum() > 0:
             per_t = bucket_means(sums)
         self.log[name] = {"steps": step, "seconds": round(time.time() - start, 1), "records": records, "loss_per_t_bucket": per_t}
+        if tc.save_every_seconds > 0:
+            self.save_resume(name + ":done", step, time.time() - start)
         if self.rank == 0:
             print(f"[{name}] done: {step} steps in {time.time() - start:.0f}s; last window's CE per tenth of t "
                   f"(low noise -> high): {per_t.get('ce')}", flush=True)
@@ -183,25 +225,77 @@ def finetuning_pairs(cfg: Config) -> List[data.Example]:
     return pairs
 
 
-def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], generator: torch.Generator):
+def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], generator: torch.Generator,
+                       cond: Optional[Conditioner] = None):
+    """Batches of (request + retrieved codes, code) pairs, by length: each batch is drawn from one of a few buckets
+    of similar input length and cut to its longest input, so short requests do not pay for long ones.
+    Retrieval is leave-one-out: pair i never finds itself in the index (built from the same pairs)."""
     tc, mc = cfg.train, cfg.model
-    tensors = pair_tensors(tok, [p.utterance for p in pairs], [p.code for p in pairs], mc.max_utterance_len, mc.max_code_len)
-    print(f"fine-tuning on {len(tensors.kept)} pairs ({len(pairs) - len(tensors.kept)} with code longer than {mc.max_code_len} tokens dropped)")
+    if cond is None:
+        tensors = pair_tensors(tok, [p.utterance for p in pairs], [p.code for p in pairs], mc.max_utterance_len, mc.max_code_len)
+        inputs = [row[m].tolist() for row, m in zip(tensors.utt_ids, tensors.utt_mask)]
+        codes = tensors.code_ids
+        kept = tensors.kept
+    else:
+        inputs, code_rows, kept = [], [], []
+        for i, p in enumerate(pairs):
+            prepared = cond.prepare(p.utterance, exclude=i)
+            ids = cond.code_ids(p.code, prepared.slotted)
+            if len(ids) <= mc.max_code_len:
+                inputs.append(prepared.input_ids)
+                code_rows.append(ids + [PAD_ID] * (mc.max_code_len - len(ids)))
+                kept.append(i)
+        codes = torch.tensor(code_rows, dtype=torch.long)
+    print(f"fine-tuning on {len(kept)} pairs ({len(pairs) - len(kept)} with code longer than {mc.max_code_len} tokens dropped)")
+    utt_ids, utt_mask = pad_rows(inputs, mc.max_utterance_len)
+    lengths = utt_mask.sum(1)
+    order = torch.argsort(lengths, stable=True)
+    n_buckets = max(1, min(8, len(kept) // max(1, tc.batch_size)))
+    buckets = [b for b in torch.tensor_split(order, n_buckets) if len(b)]
+    sizes = torch.tensor([float(len(b)) for b in buckets])
 
     def batch():
-        idx = torch.randint(0, len(tensors.kept), (tc.batch_size,), generator=generator)
-        return tensors.utt_ids[idx], tensors.utt_mask[idx], tensors.code_ids[idx], None
+        b = buckets[int(torch.multinomial(sizes, 1, generator=generator))]
+        idx = b[torch.randint(0, len(b), (tc.batch_size,), generator=generator)]
+        width = int(lengths[idx].max())
+        return utt_ids[idx, :width], utt_mask[idx, :width], codes[idx], None
 
     return batch
 
 
-def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int) -> Dict[str, float]:
+def make_conditioner(cfg: Config, tok: Tokenizer, pairs: List[data.Example], run_dir: Optional[Path]) -> Optional[Conditioner]:
+    """The slot tagger and the retrieval index learnt from the fine-tuning pairs (saved beside the checkpoint)."""
+    mc = cfg.model
+    if not mc.slots and mc.neighbours <= 0:
+        return None
+    tagger = train_tagger([(p.utterance, p.code) for p in pairs]) if mc.slots else None
+    # The index holds the benchmark's training split (first in `pairs`, so leave-one-out positions agree); the
+    # extra pairs too with index_extra. Measured on Bash: retrieve-and-fill top-1 7.97 without the 28k tldr
+    # pairs, 7.73 with them (docs/results.md), and the bundle is 4x smaller without.
+    indexed = pairs if cfg.train.index_extra else pairs[: len(data.load_benchmark(cfg.train.language, "train"))]
+    index = None
+    if mc.neighbours > 0:
+        index = build_index([(p.utterance, p.code) for p in indexed], tagger if mc.slots else None, cfg.train.retrieval_query)
+    if run_dir is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if tagger is not None:
+            save_tagger(tagger, run_dir / "tagger.json")
+        if index is not None:
+            index.save(run_dir / "index.json")
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots)
+
+
+def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int,
+                         cond: Optional[Conditioner] = None) -> Dict[str, float]:
     """Exact match of the sampler on training pairs: a model that cannot regenerate what it was trained on has
-    a sampling or schedule bug (see ../shared/docs/codefusion.md)."""
-    chosen = pairs[:: max(1, len(pairs) // count)][:count]
+    a sampling or schedule bug (see ../shared/docs/codefusion.md). The model's own samples only (no retrieved
+    codes in the pool), with leave-one-out retrieval as in training."""
+    step = max(1, len(pairs) // count)
+    chosen = pairs[::step][:count]
     alpha, sigma = schedule_for(cfg)
     sc = cfg.sampler
-    cands = generate(model, tok, alpha, sigma, [p.utterance for p in chosen], sc.steps, sc.samples, seed=0, top_k=sc.top_k, clamp=sc.clamp)
+    cands = generate(model, tok, alpha, sigma, [p.utterance for p in chosen], sc.steps, sc.samples, seed=0, top_k=sc.top_k,
+                     clamp=sc.clamp, cond=cond, exclude=list(range(0, len(pairs), step))[:count])
     rows = [{"gold": p.code, "candidates": c} for p, c in zip(chosen, cands)]
     return exact_match_table(rows)
 
@@ -228,24 +322,28 @@ def train(cfg: Config) -> Optional[Dict]:
         torch.set_float32_matmul_precision("high")  # TF32 for the float32 parts (sampling, evaluation)
     tok_file = tokenizer_path(tc.language)
     tok = Tokenizer.from_file(tok_file)
-    cfg.model.vocab_size = tok.vocab_size
+    cfg.model.base_vocab_size = tok.vocab_size
+    cfg.model.vocab_size = tok.vocab_size + (len(SLOT_TOKENS) if cfg.model.slots or cfg.model.neighbours > 0 else 0)
     started = time.time()
     trainer = Trainer(cfg, device, rank, world)
+    if tc.resume:
+        trainer.load_resume()
     if rank == 0:
         print(f"{tc.language}/{tc.preset}: {trainer.raw_model.num_parameters() / 1e6:.2f}M parameters on {device} (world {world})", flush=True)
 
     pairs = finetuning_pairs(cfg)
+    cond = make_conditioner(cfg, tok, pairs, Path(tc.out_dir) if rank == 0 else None)
     if tc.pretrain_steps > 0 or tc.pretrain_seconds > 0:
         snippets = data.load_pretraining(tc.language)
         trainer.run_phase("pretrain", pretraining_batches(cfg, tok, snippets, trainer.generator), tc.pretrain_steps, tc.pretrain_seconds)
-    trainer.run_phase("finetune", finetuning_batches(cfg, tok, pairs, trainer.generator), tc.finetune_steps, tc.finetune_seconds)
+    trainer.run_phase("finetune", finetuning_batches(cfg, tok, pairs, trainer.generator, cond), tc.finetune_steps, tc.finetune_seconds)
 
     summary = None
     if rank == 0:
         train_seconds = time.time() - started
         run_dir = Path(tc.out_dir)
         save_checkpoint(run_dir, trainer.ema, cfg, tok_file, {"log": trainer.log})
-        check = training_pairs_check(trainer.ema, tok, cfg, pairs, tc.check_pairs) if tc.check_pairs else None
+        check = training_pairs_check(trainer.ema, tok, cfg, pairs, tc.check_pairs, cond) if tc.check_pairs else None
         if check:
             print(f"training-pairs check: sampler exact match on {check['n']} training pairs: "
                   f"top-1 {check['top1']:.1f}%, top-5 {check['top5']:.1f}% (K={cfg.sampler.steps}, n={cfg.sampler.samples})", flush=True)
