@@ -23,8 +23,19 @@ export interface ModelConfig {
   self_conditioning: boolean;
   /** The encoder's input also reads the code embedding (docs/model-format.md, Encoder). */
   shared_input_embedding: boolean;
+  /** Literal slots (training/slots.py, src/lang/slots.ts): absent in bundles from before them = false. */
+  slots?: boolean;
+  /** Retrieved codes the encoder reads after the request (training/retrieval.py); absent = 0. */
+  neighbours?: number;
+  /** Request tokens kept before the retrieved codes. */
+  request_len?: number;
+  /** The BPE vocabulary; vocab_size adds the placeholder ids after it. */
+  base_vocab_size?: number;
   parameters: number;
 }
+
+/** Ranking of the candidate pool: "votes" (agreement × confidence) or "denoise" (the model's denoising loss). */
+export type RankMode = "votes" | "denoise";
 
 export interface DiffusionSchedule {
   T: number;
@@ -41,6 +52,28 @@ export interface SamplerDefaults {
   samples: number;
   top_k: number;
   clamp: ClampMode;
+  /** Absent in older bundles: "votes". */
+  rank?: RankMode;
+  /** Retrieved codes (slots filled) that join the samples in the ranked pool; absent = 0. */
+  pool_retrieved?: number;
+}
+
+export interface BundleFile {
+  file: string;
+  byteLength: number;
+  sha256: string;
+}
+
+/** Slots and retrieval: the files and the constants the engine needs (docs/model-format.md, "Conditioning"). */
+export interface Conditioning {
+  tagger?: BundleFile;
+  index?: BundleFile;
+  /** The placeholder tokens in id order: id = baseVocabSize + position. */
+  slotTokens: string[];
+  separator: string;
+  baseVocabSize: number;
+  /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times). */
+  rankTimes: number[];
 }
 
 export interface Int8Quantization {
@@ -76,6 +109,7 @@ export interface BundleManifest {
   sampler: SamplerDefaults;
   training: Record<string, unknown>;
   tokenizer: { file: string; padId: number; maskId: number; vocabSize: number };
+  conditioning?: Conditioning;
   weights: StoredDType;
   tensors: TensorEntry[];
   shards: ShardEntry[];
@@ -111,6 +145,19 @@ export function parseManifest(json: unknown): BundleManifest {
     }
     if (tensor.dtype === "int8" && tensor.quantization?.scaleLength !== tensor.shape[0]) {
       throw new Error(`manifest.json: int8 tensor ${tensor.name} needs one scale per row`);
+    }
+  }
+  const cond = manifest.conditioning;
+  if (cond) {
+    if (cond.baseVocabSize + cond.slotTokens.length !== manifest.model.vocab_size) {
+      throw new Error("manifest.json: conditioning.baseVocabSize plus the placeholder tokens must be model.vocab_size");
+    }
+    if (manifest.model.slots && !cond.tagger) throw new Error("manifest.json: a model with slots needs conditioning.tagger");
+    if ((manifest.model.neighbours ?? 0) > 0 && !cond.index) {
+      throw new Error("manifest.json: a model with retrieval needs conditioning.index");
+    }
+    if (cond.rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T)) {
+      throw new Error("manifest.json: conditioning.rankTimes must be times in 1..T");
     }
   }
   return manifest;

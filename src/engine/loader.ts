@@ -1,7 +1,7 @@
 // Downloads a model bundle (docs/model-format.md): manifest.json, the tokenizer, then the weight shards, streamed
 // for byte-level progress, each verified against the manifest's SHA-256 and kept in the Cache Storage so a later
 // visit loads offline. fetch and caches are injected, so Node tests can pass fakes; no React, no other DOM.
-import { parseManifest, verifyShard, type BundleManifest, type ShardEntry } from "../bundle/manifest";
+import { parseManifest, sha256Hex, verifyShard, type BundleFile, type BundleManifest, type ShardEntry } from "../bundle/manifest";
 
 /** The Cache Storage cache that holds verified weight shards. Bump the suffix if the entry layout changes. */
 export const MODEL_CACHE_NAME = "codefusion-models-v1";
@@ -31,6 +31,10 @@ export interface LoaderDeps {
 export interface LoadedBundle {
   manifest: BundleManifest;
   tokenizerJson: unknown;
+  /** The slot tagger (manifest.conditioning.tagger), when the model uses slots. */
+  taggerJson?: unknown;
+  /** The retrieval index (manifest.conditioning.index), when the model reads retrieved codes. */
+  indexJson?: unknown;
   /** One verified ArrayBuffer per manifest shard, in manifest order (what dequantize takes). */
   shards: ArrayBuffer[];
   /** Set when the shards could not be cached (quota, or the cache is unavailable); the load itself succeeded. */
@@ -110,6 +114,7 @@ async function fetchJson(
   file: string,
   signal: AbortSignal | undefined,
   cache: Cache | null,
+  expected?: BundleFile,
 ): Promise<unknown> {
   let response: Response;
   try {
@@ -129,6 +134,13 @@ async function fetchJson(
     throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
   }
   throwIfAborted(signal);
+  if (expected) {
+    const bytes = new TextEncoder().encode(text);
+    if (bytes.byteLength !== expected.byteLength || (await sha256Hex(bytes)) !== expected.sha256) {
+      await cache?.delete(url.href).catch(() => undefined);
+      throw new Error(`${file} is corrupt: its SHA-256 does not match the manifest`);
+    }
+  }
   let json: unknown;
   try {
     json = JSON.parse(text) as unknown;
@@ -218,6 +230,11 @@ export async function loadBundle(
   const manifest = parseManifest(await fetchJson(fetchFn, new URL("manifest.json", base), "manifest.json", signal, cache));
   const tokenizerFile = manifest.tokenizer.file;
   const tokenizerJson = await fetchJson(fetchFn, new URL(tokenizerFile, base), tokenizerFile, signal, cache);
+  // Slots and retrieval: the tagger's weights and the index of known requests, verified like the shards.
+  const conditioningFile = async (entry: BundleFile | undefined): Promise<unknown> =>
+    entry ? fetchJson(fetchFn, new URL(entry.file, base), entry.file, signal, cache, entry) : undefined;
+  const taggerJson = await conditioningFile(manifest.conditioning?.tagger);
+  const indexJson = await conditioningFile(manifest.conditioning?.index);
 
   for (const shard of manifest.shards) {
     progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
@@ -276,6 +293,8 @@ export async function loadBundle(
 
   emit("done");
   const result: LoadedBundle = { manifest, tokenizerJson, shards };
+  if (taggerJson !== undefined) result.taggerJson = taggerJson;
+  if (indexJson !== undefined) result.indexJson = indexJson;
   if (cacheWarning !== undefined) result.cacheWarning = cacheWarning;
   return result;
 }

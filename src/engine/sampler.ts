@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ClampMode } from "../bundle/manifest";
 import { normalizeWhitespace } from "../lang/whitespace";
-import type { CodeFusionModel } from "./model";
+import type { CodeFusionModel, MemoryKV } from "./model";
 
 /** Padding and end of code (tokenizer id 0). */
 export const PAD_ID = 0;
@@ -203,4 +203,54 @@ export function rankCandidates(codes: readonly string[], confidences: readonly n
   // Array.prototype.sort is stable: ties keep first appearance (Map iterates in insertion order).
   const ranked = [...groups.values()].sort((a, b) => b.score - a.score);
   return ranked.slice(0, Math.max(0, topK)).map((g) => ({ code: g.code, score: g.score }));
+}
+
+/**
+ * The denoising-loss ranking (training/sample.py denoising_loss): for each candidate's ids [P][Lc], the mean over
+ * `times` of the cross-entropy of its tokens (positions 0..first pad, inclusive) when the model reconstructs it from
+ * x_t = alpha_t · L(ids), the noise term left out, so no random numbers are involved. Lower = likelier.
+ */
+export async function denoisingLoss(
+  model: CodeFusionModel,
+  encoded: { memoryKV: MemoryKV; mask: tf.Tensor1D },
+  candidates: readonly (readonly number[])[],
+  times: readonly number[],
+): Promise<number[]> {
+  const P = candidates.length;
+  if (P === 0) return [];
+  const { max_code_len: Lc, d_embed: dEmbed } = model.config;
+  const rows = candidates.map((row) => {
+    if (row.length !== Lc) throw new Error(`denoisingLoss: a candidate has ${row.length} ids, not ${Lc}`);
+    return Array.from(row);
+  });
+  const keep = rows.map((row) => {
+    const firstPad = row.indexOf(PAD_ID);
+    return firstPad === -1 ? Lc : firstPad + 1;
+  });
+  const totals = new Array<number>(P).fill(0);
+  const ids = tf.tensor2d(rows, [P, Lc], "int32");
+  const x0 = tf.gather(model.embeddingTable(), ids) as unknown as tf.Tensor3D; // [P, Lc, d_embed]
+  const zeros = tf.zeros([P, Lc, dEmbed]) as tf.Tensor3D;
+  try {
+    for (const t of times) {
+      const ce = tf.tidy(() => {
+        const xT = tf.mul(model.alpha[t] as number, x0) as tf.Tensor3D;
+        const x0hat = model.denoise(xT, t, zeros, encoded.memoryKV, encoded.mask);
+        const { logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
+        const logp = tf.logSoftmax(logits, -1);
+        const picked = tf.sum(tf.mul(logp, tf.oneHot(ids, logits.shape[2])), -1); // [P, Lc]
+        return tf.neg(picked);
+      });
+      const flat = await ce.data<"float32">();
+      ce.dispose();
+      for (let b = 0; b < P; b++) {
+        let sum = 0;
+        for (let i = 0; i < (keep[b] as number); i++) sum += flat[b * Lc + i] as number;
+        totals[b] = (totals[b] as number) + sum / (keep[b] as number);
+      }
+    }
+  } finally {
+    tf.dispose([ids, x0, zeros]);
+  }
+  return totals.map((total) => total / times.length);
 }
