@@ -74,7 +74,7 @@ def evaluate(
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group(required=False)
     source.add_argument("--run", help="training run directory (ckpt.pt + tokenizer.json)")
     source.add_argument("--bundle", help="exported browser bundle directory (manifest.json)")
     parser.add_argument("--split", default="test", choices=["train", "test"])
@@ -87,9 +87,26 @@ def main(argv=None) -> None:
     parser.add_argument("--k-curve", default=None, help="comma-separated step counts to evaluate, e.g. 10,25,50,100,200")
     parser.add_argument("--clamp", default=None, choices=["decoder", "nearest", "none"], help="default: the config's")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--write-requests", default=None, metavar="FILE",
+                        help="only write the split as requests for `npm run generate` (id, index, utterance, gold, table)")
+    parser.add_argument("--language", default=None, choices=data.LANGUAGES, help="with --write-requests")
     parser.add_argument("--rank", default=None, choices=["votes", "denoise"], help="default: the config's")
     parser.add_argument("--pool-retrieved", type=int, default=None, help="retrieved codes in the pool (default: the config's)")
     args = parser.parse_args(argv)
+    if args.write_requests:
+        if not args.language:
+            parser.error("--write-requests needs --language")
+        examples = data.load_benchmark(args.language, args.split)[: args.limit or None]
+        with open(args.write_requests, "w", encoding="utf-8") as f:
+            for e in examples:
+                row = {"id": e.id, "index": e.index, "utterance": e.utterance, "gold": e.code}
+                if args.language == "cf":
+                    row["table"] = e.table
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"wrote {args.write_requests}: {len(examples)} requests")
+        return
+    if not (args.run or args.bundle):
+        parser.error("one of --run or --bundle is required")
 
     device = resolve_device(args.device)
     if args.run:

@@ -24,6 +24,7 @@ import torch
 
 from .diffusion import ddim_step, strided_timesteps
 from .model import CodeFusion
+from .noise import gaussian_noise
 from .predictions import normalize_whitespace
 from .retrieval import Conditioner, Prepared, decode_slotted
 from .tensors import code_length, decode_code, encode_utterances
@@ -211,6 +212,13 @@ def distinct(codes: Sequence[str]) -> List[str]:
     return out
 
 
+def request_noise(seed: int, samples: int, cfg) -> torch.Tensor:
+    """x_T for one request: the engine's seeded noise (noise.py = src/engine/random.ts), [samples, Lc, d_embed], so
+    Python and the browser start from the same floats for the same seed."""
+    n = samples * cfg.max_code_len * cfg.d_embed
+    return torch.from_numpy(gaussian_noise(seed, n)).view(samples, cfg.max_code_len, cfg.d_embed)
+
+
 def generate(
     model: CodeFusion,
     tok: Tokenizer,
@@ -228,14 +236,14 @@ def generate(
     pool_retrieved: int = 0,
     exclude: Optional[Sequence[int]] = None,
 ) -> List[List[Dict[str, float]]]:
-    """Top-k candidates for each utterance: n = `samples` samples each, from noise seeded by `seed`.
+    """Top-k candidates for each utterance: n = `samples` samples each; request i starts from the engine's noise for
+    seed + i (request_noise), as `npm run generate` does for line i.
 
     With a conditioner the request is slotted and its neighbours retrieved (exclude[i]: the index entry request i
     must not find, for leave-one-out checks on training pairs); with pool_retrieved > 0 the neighbours' codes,
     slots filled, join the samples; rank "denoise" orders the pool by the model's denoising loss."""
     cfg = model.cfg
     device = next(model.parameters()).device
-    generator = torch.Generator().manual_seed(seed)
     if cond is None:
         cond = Conditioner(tok, None, None, 0, cfg.max_utterance_len, cfg.max_utterance_len, False)
     prepared = [cond.prepare(u, exclude[i] if exclude is not None else -1) for i, u in enumerate(utterances)]
@@ -247,7 +255,7 @@ def generate(
         stop = min(start + per_batch, len(utterances))
         ids = utt_ids[start:stop].repeat_interleave(samples, 0).to(device)
         mask = utt_mask[start:stop].repeat_interleave(samples, 0).to(device)
-        noise = torch.randn((ids.shape[0], cfg.max_code_len, cfg.d_embed), generator=generator).to(device)
+        noise = torch.cat([request_noise(seed + i, samples, cfg) for i in range(start, stop)]).to(device)
         out = sample(model, alpha, sigma, ids, mask, steps, noise, clamp=clamp)
         rows = out.ids.cpu().tolist()
         conf = out.confidence.cpu().tolist()
@@ -282,17 +290,22 @@ def denoising_trace(
     seed: int,
     clamp: str = "decoder",
     decode_every: int = 1,
+    cond: Optional[Conditioner] = None,
 ) -> List[Dict]:
-    """The decoded code of every sample at every (decode_every-th) step, as the app shows it:
+    """The decoded code of every sample at every (decode_every-th) step, as the app shows it (placeholders filled):
     [{"step": k, "t": t, "codes": [code of sample 1, ...]}, ...], the last entry being the final result."""
     cfg = model.cfg
     device = next(model.parameters()).device
-    utt_ids, utt_mask = encode_utterances(tok, [utterance], cfg.max_utterance_len)
-    noise = torch.randn((samples, cfg.max_code_len, cfg.d_embed), generator=torch.Generator().manual_seed(seed))
+    if cond is None:
+        cond = Conditioner(tok, None, None, 0, cfg.max_utterance_len, cfg.max_utterance_len, False)
+    prepared = cond.prepare(utterance)
+    utt_ids, utt_mask = pad_rows([prepared.input_ids], cfg.max_utterance_len)
+    noise = request_noise(seed, samples, cfg)
     trace: List[Dict] = []
 
     def record(k: int, t: int, ids: torch.Tensor, conf: torch.Tensor) -> None:
-        trace.append({"step": k, "t": t, "codes": [decode_code(tok, row) for row in ids.cpu().tolist()]})
+        codes = [prepared.fill(decode_slotted(tok, row[: code_length(row)])) for row in ids.cpu().tolist()]
+        trace.append({"step": k, "t": t, "codes": codes})
 
     sample(model, alpha, sigma, utt_ids.repeat(samples, 1).to(device), utt_mask.repeat(samples, 1).to(device),
            steps, noise.to(device), clamp=clamp, on_step=record, decode_every=decode_every)
@@ -304,7 +317,7 @@ def main(argv=None) -> None:
     import argparse
     from pathlib import Path
 
-    from .checkpoint import load_checkpoint, schedule_for
+    from .checkpoint import load_checkpoint, load_conditioner, schedule_for
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("utterance")
@@ -323,9 +336,10 @@ def main(argv=None) -> None:
 
         model, cfg, tok = load_bundle(Path(args.bundle))
     alpha, sigma = schedule_for(cfg)
+    cond = load_conditioner(Path(args.run or args.bundle), cfg, tok)
     steps, samples = args.steps or cfg.sampler.steps, args.samples or cfg.sampler.samples
     trace = denoising_trace(model, tok, alpha, sigma, args.utterance, steps, samples, args.seed,
-                            cfg.sampler.clamp, args.every)
+                            cfg.sampler.clamp, args.every, cond)
     for entry in trace:
         print(f"step {entry['step'] + 1:>4}/{steps} t={entry['t']:>4}  " + "  |  ".join(repr(c) for c in entry["codes"]))
     last = trace[-1]
