@@ -8,6 +8,7 @@ testdata/slots/cases.json     requests of every language -> placeholders, slots,
 testdata/retrieval/index.json an index of the first 300 Bash and all CF training pairs' (with that tagger)
 testdata/retrieval/cases.json queries -> neighbours (entry, score), encoder input ids (CF tokenizer), retrieved
                               candidates
+testdata/noise.json           the engine's seeded noise (noise.py = src/engine/random.ts) for a few seeds
 Both test suites read them (training/tests/test_slots.py, src/lang/slots.test.ts, src/engine/retrieval.test.ts).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 from pathlib import Path
 
 from . import data
+from .noise import gaussian_noise
 from .retrieval import QUERY_MODES, Conditioner, RetrievalIndex, build_index, query_text
 from .slots import fnv1a, save_tagger, slot_code, slot_request, fill_slots, train_tagger, load_tagger
 from .tokenizer import Tokenizer, tokenizer_path
@@ -63,7 +65,17 @@ def slot_cases(tagger) -> list:
     return cases
 
 
+NOISE_FILE = ROOT / "testdata" / "noise.json"
+NOISE_CASES = [(0, 8), (7, 33), (123456789, 5), (2**32 + 5, 4), (4294967295, 3001)]
+
+
+def noise_cases() -> list:
+    return [{"seed": seed, "count": count, "values": [float(v) for v in gaussian_noise(seed, count)]}
+            for seed, count in NOISE_CASES]
+
+
 def main() -> None:
+    NOISE_FILE.write_text(json.dumps({"cases": noise_cases()}) + "\n")
     SLOTS_DIR.mkdir(parents=True, exist_ok=True)
     RETRIEVAL_DIR.mkdir(parents=True, exist_ok=True)
     cf_train = data.load_benchmark("cf", "train")

@@ -7,7 +7,7 @@ import pytest
 
 from training import data
 from training.retrieval import Conditioner, RetrievalIndex, build_index, decode_slotted, encode_slotted, query_text
-from training.shared_cases import RETRIEVAL_DIR, SLOTS_DIR, slot_cases
+from training.shared_cases import NOISE_FILE, RETRIEVAL_DIR, SLOTS_DIR, noise_cases, slot_cases
 from training.slots import (SLOT_TOKENS, SlotTagger, extract_slots, fill_slots, fnv1a, load_tagger, slot_code,
                             slot_pair, train_tagger)
 from training.tokenizer import Tokenizer, tokenizer_path
@@ -107,3 +107,8 @@ def test_retrieved_candidates_fill_the_requests_literals():
     cond = Conditioner(tok, None, build_index(pairs, None), 1, 64, 32, True)
     p = cond.prepare("delete .tmp files older than 30 days")
     assert cond.retrieved_candidates(p, "delete .tmp files older than 30 days", 1) == ["find . -name '*.tmp' -mtime +30 -delete"]
+
+
+def test_shared_noise_vectors_are_current():
+    """testdata/noise.json (read by src/engine/noise.test.ts) is what noise.py gives now."""
+    assert json.loads(NOISE_FILE.read_text())["cases"] == noise_cases()
