@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { CodeEditor, type EditorMarker } from "./app/components/CodeEditor";
 import { Candidates, copyText } from "./app/components/Candidates";
 import { CodeInsights } from "./app/components/CodeInsights";
+import { KnownRequests } from "./app/components/KnownRequests";
 import { DenoiseProgress } from "./app/components/DenoiseProgress";
 import { ModelsPanel } from "./app/components/ModelsPanel";
 import { ModelStatus } from "./app/components/ModelStatus";
@@ -104,7 +105,7 @@ export function App() {
   const finished = run.phase === "done" && !catchingUp;
   const candidate = finished ? run.candidates[selected] : undefined;
   // While denoising: sample 0, until the run is over; then the best candidate's own sample.
-  const followed = run.phase === "done" ? (run.candidates[0]?.sample ?? 0) : 0;
+  const followed = run.phase === "done" ? Math.max(run.candidates[0]?.sample ?? 0, 0) : 0;
   const editorValue = useMemo(() => {
     if (candidate) return scrub !== null ? sampleAt(run, scrub, candidate.sample) : (edited ?? candidate.code);
     return shownIndex >= 0 ? sampleAt(run, shownIndex, followed) : "";
@@ -199,7 +200,7 @@ export function App() {
                 if (candidate && scrub === null) setEdited(code);
               }}
             />
-            {finished && (
+            {finished && (candidate?.sample ?? 0) >= 0 && (
               <Scrubber
                 steps={run.snapshots.length}
                 value={scrub ?? lastIndex}
@@ -243,6 +244,7 @@ export function App() {
             />
           )}
           {candidate && <CodeInsights language={settings.language} code={finalCode} />}
+          {finished && <KnownRequests requests={run.knownRequests} />}
         </div>
       </main>
 

@@ -17,12 +17,26 @@ from pathlib import Path
 
 from . import data
 from .baseline import predict as baseline_predictions
-from .checkpoint import load_checkpoint, resolve_device
+from .checkpoint import load_checkpoint, load_conditioner, resolve_device
 from .config import add_config_arguments, make_config, parse_overrides
 from .evaluate import evaluate
 from .export import attach_eval, export_bundle, load_bundle
-from .predictions import exact_match_table, format_exact_match
+from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
 from .train import train
+
+
+def retrieved_only(cond, language: str, limit: int, out: Path) -> dict:
+    """Exact match of the retrieved codes alone (slots filled, retrieval order): the pool without the model."""
+    examples = data.load_benchmark(language, "test")[: limit or None]
+    rows = []
+    for e in examples:
+        prepared = cond.prepare(e.utterance)
+        codes = cond.retrieved_candidates(prepared, e.utterance, 5)
+        rows.append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
+                                   candidates=[{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(codes)],
+                                   system="retrieve-and-fill", steps=None, samples=None, table=e.table))
+    write_predictions(out, rows)
+    return exact_match_table(rows)
 
 
 def main(argv=None) -> None:
@@ -35,6 +49,12 @@ def main(argv=None) -> None:
     parser.add_argument("--k-curve", default="", help="also evaluate these step counts (comma-separated)")
     parser.add_argument("--deadline", type=float, default=0, help="seconds after start by which to be done (0 = none)")
     parser.add_argument("--eval-limit", type=int, default=0, help="evaluate only the first N test items (rehearsals)")
+    parser.add_argument("--skip-train", action="store_true",
+                        help="export and evaluate the run's existing checkpoint (trained before, e.g. in the background)")
+    parser.add_argument("--train-command", default="", help="the command that trained the run, for eval.json")
+    parser.add_argument("--variants", action="store_true",
+                        help="also score the pool's parts: samples only (denoise and votes) and retrieved codes only")
+    parser.add_argument("--clamp-modes", action="store_true", help="also score the other clamping modes")
     add_config_arguments(parser)
     args, rest = parser.parse_known_args(argv)
     cfg = make_config(args.preset, parse_overrides(rest))
@@ -42,15 +62,19 @@ def main(argv=None) -> None:
     cfg.train.out_dir = args.run
     run_dir, bundle_dir = Path(args.run), Path(args.bundle)
 
-    summary = train(cfg)
+    if args.skip_train:
+        summary = json.loads((run_dir / "train_log.json").read_text())
+    else:
+        summary = train(cfg)
     model_device = resolve_device(cfg.train.device)
     model, cfg, tok = load_checkpoint(run_dir)
     export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
     bundled, cfg, tok = load_bundle(bundle_dir, model_device)
+    cond = load_conditioner(bundle_dir, cfg, tok)
 
     system = f"codefusion-{cfg.train.preset}"
     scores = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
-                      out=run_dir / "test.predictions.jsonl", system=system)
+                      out=run_dir / "test.predictions.jsonl", system=system, cond=cond)
     print(format_exact_match(f"{system} {args.language} K={scores['steps']} n={scores['samples']}", scores), flush=True)
     base_rows = baseline_predictions(args.language)
     if args.eval_limit:
@@ -69,16 +93,30 @@ def main(argv=None) -> None:
 
     # The other clamping modes at the default K: the sampler's main design choice, measured on real models.
     clamp_table = {cfg.sampler.clamp: scores}
-    for mode in ("none", "nearest"):
+    for mode in ("none", "nearest") if args.clamp_modes else ():
         if mode != cfg.sampler.clamp and time_left_for(scores["steps"], f"clamp={mode}"):
             clamp_table[mode] = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
-                                         system=system, clamp=mode)
+                                         system=system, clamp=mode, cond=cond)
             print(format_exact_match(f"{system} {args.language} clamp={mode}", clamp_table[mode]), flush=True)
+
+    # The pool's parts, so nobody mistakes retrieval for generation: the diffusion samples alone (ranked by the
+    # denoising loss, and by votes), and the retrieved codes alone (slots filled, in retrieval order, no model).
+    variants = {}
+    if args.variants and cfg.sampler.pool_retrieved > 0:
+        for name, rank, pool in (("samples, denoise rank", "denoise", 0), ("samples, votes", "votes", 0)):
+            variants[name] = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit, system=system,
+                                      cond=cond, rank=rank, pool_retrieved=pool,
+                                      out=run_dir / f"test.{rank}-{pool}.predictions.jsonl")
+            print(format_exact_match(f"{system} {args.language} {name}", variants[name]), flush=True)
+        variants["retrieved codes only"] = retrieved_only(cond, args.language, args.eval_limit,
+                                                          run_dir / "test.retrieved.predictions.jsonl")
+        print(format_exact_match(f"retrieve-and-fill {args.language}", variants["retrieved codes only"]), flush=True)
 
     k_curve = {}
     for k in [int(x) for x in args.k_curve.split(",") if x]:
         if time_left_for(k, f"K={k}"):
-            k_curve[str(k)] = evaluate(bundled, tok, cfg, args.language, "test", steps=k, limit=args.eval_limit, system=system)
+            k_curve[str(k)] = evaluate(bundled, tok, cfg, args.language, "test", steps=k, limit=args.eval_limit,
+                                       system=system, cond=cond)
             print(format_exact_match(f"{system} {args.language} K={k}", k_curve[str(k)]), flush=True)
 
     report = {
@@ -90,6 +128,8 @@ def main(argv=None) -> None:
         "baseline": {"system": "retrieval-tfidf", "exact_match": baseline},
         "k_curve": k_curve,
         "clamp_modes": clamp_table,
+        "variants": variants,
+        "train_command": args.train_command or None,
         "weights": args.weights,
         "parameters": summary["parameters"] if summary else None,
         "bundle_bytes": json.loads((bundle_dir / "manifest.json").read_text())["totalBytes"],

@@ -23,7 +23,7 @@ async function run(): Promise<ParityResult> {
   const golden = (await response.json()) as Golden;
   // The bundle through the app's own loader (manifest, tokenizer, SHA-256 of every shard), without the cache.
   const bundle = await loadBundle(GOLDEN, { fetch: (input, init) => fetch(input, init), caches: null });
-  const report = await checkGolden(golden, bundle.manifest, bundle.shards, bundle.tokenizerJson);
+  const report = await checkGolden(golden, bundle);
   return { backend: choice.backend, reason: choice.reason, report };
 }
 

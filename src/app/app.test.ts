@@ -97,6 +97,7 @@ describe("run state", () => {
             { code: "ls  -l", score: 0.6 },
             { code: "ls", score: 0.4 },
           ],
+          knownRequests: [],
         }
       : { step: k, totalSteps: 3, t: 1200 - 400 * k, truncatedTokens: 2, samples: codes.map((code) => ({ code, noisy: `~${code}` })), done: false };
 
@@ -110,9 +111,10 @@ describe("run state", () => {
     expect(s.phase).toBe("done");
     expect(s.snapshots.map((x) => x.step)).toEqual([1, 2, 3]);
     expect(s.candidates).toEqual([
-      { code: "ls  -l", score: 0.6, sample: 1 },
-      { code: "ls", score: 0.4, sample: 0 },
+      { code: "ls  -l", score: 0.6, sample: 1, fromKnownRequest: false },
+      { code: "ls", score: 0.4, sample: 0, fromKnownRequest: false },
     ]);
+    expect(s.knownRequests).toEqual([]);
     // replaying candidate 0 follows sample 1 through the steps: the noisy view, and the estimate x̂0
     expect([0, 1, 2].map((i) => sampleAt(s, i, 1))).toEqual(["~q", "~ls", "ls -l"]);
     expect([0, 1, 2].map((i) => sampleAt(s, i, 1, "estimate"))).toEqual(["q", "ls", "ls -l"]);
@@ -136,8 +138,45 @@ describe("run state", () => {
     expect(runReducer(s, { type: "reset" })).toEqual(INITIAL_RUN);
   });
 
+  it("gives a code only retrieval produced sample −1 (no replay), and carries the known requests into the state", () => {
+    const known = [
+      { utterance: "Format cells that are greater than or equal to 25 and less than 50", code: "AND(GreaterThanEqual(25),LessThan(50))", similarity: 0.88 },
+      { utterance: "Color cells that have Error in their value", code: "TextContains(Error)", similarity: 0.2 },
+    ];
+    const final: GenerationStep = {
+      step: 3,
+      totalSteps: 3,
+      t: 1,
+      truncatedTokens: 0,
+      samples: ["GreaterThan(25)", "TextContains(Error)"].map((code) => ({ code, noisy: code, confidence: -0.1 })),
+      done: true,
+      candidates: [
+        { code: "AND(GreaterThanEqual(25),LessThan(50))", score: 0.5, fromKnownRequest: true }, // retrieval only
+        { code: "GreaterThan(25)", score: 0.3, fromKnownRequest: false },
+        { code: "TextContains(Error) ", score: 0.2, fromKnownRequest: true }, // retrieved, and sample 1 denoised into it
+      ],
+      knownRequests: known,
+    };
+    let s = runReducer(INITIAL_RUN, { type: "start", id: "r4", request });
+    s = runReducer(s, { type: "step", id: "r4", step: step(1, ["x", "y"]) });
+    expect(s.knownRequests).toEqual([]); // only the final step has them
+    s = runReducer(s, { type: "step", id: "r4", step: final });
+    expect(s.phase).toBe("done");
+    expect(s.candidates).toEqual([
+      { code: "AND(GreaterThanEqual(25),LessThan(50))", score: 0.5, sample: -1, fromKnownRequest: true },
+      { code: "GreaterThan(25)", score: 0.3, sample: 0, fromKnownRequest: false },
+      { code: "TextContains(Error) ", score: 0.2, sample: 1, fromKnownRequest: true },
+    ]);
+    expect(s.knownRequests).toEqual(known);
+    // A stale final step of another run changes nothing; a new run starts without the old known requests.
+    expect(runReducer(s, { type: "step", id: "old", step: { ...final, knownRequests: [] } })).toBe(s);
+    expect(runReducer(s, { type: "start", id: "r5", request }).knownRequests).toEqual([]);
+    // A candidate no sample produced and not retrieved (never expected) still replays a sample, never −1.
+    expect(attachSamples([{ code: "zzz", score: 1 }], ["a", "b"])).toEqual([{ code: "zzz", score: 1, sample: 0, fromKnownRequest: false }]);
+  });
+
   it("maps candidates whitespace-insensitively and measures progress over t", () => {
-    expect(attachSamples([{ code: "a b", score: 1 }], ["x", "a\tb"])).toEqual([{ code: "a b", score: 1, sample: 1 }]);
+    expect(attachSamples([{ code: "a b", score: 1 }], ["x", "a\tb"])).toEqual([{ code: "a b", score: 1, sample: 1, fromKnownRequest: false }]);
     expect(denoisedFraction(1, 50)).toBeCloseTo(0.02);
     expect(denoisedFraction(50, 50)).toBe(1);
   });

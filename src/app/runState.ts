@@ -1,7 +1,7 @@
 // The state of one generation run as the page sees it, driven by the worker's messages: a pure reducer, so the
 // transitions (stale messages, cancel, errors, the mapping from candidates back to the sample that denoised into
 // them) are unit-tested without React or a worker.
-import type { GenerationStep } from "../engine/engine";
+import type { GenerationStep, KnownRequest } from "../engine/engine";
 import { normalizeWhitespace } from "../lang/whitespace";
 
 export interface RunRequest {
@@ -25,8 +25,13 @@ export interface Snapshot {
 export interface RankedCandidate {
   code: string;
   score: number;
-  /** The sample whose final code this is (the first, when several samples agree): its snapshots replay it. */
+  /**
+   * The sample whose final code this is (the first, when several samples agree): its snapshots replay it. −1 for a
+   * code that only a similar known request gave (retrieval's pool): no sample denoised into it, there is no replay.
+   */
   sample: number;
+  /** The code of a similar known request, with this request's literals filled in. */
+  fromKnownRequest: boolean;
 }
 
 export type RunPhase = "idle" | "running" | "done" | "cancelled" | "failed";
@@ -38,6 +43,8 @@ export interface RunState {
   request: RunRequest | null;
   snapshots: Snapshot[];
   candidates: RankedCandidate[];
+  /** The similar known requests the model read beside this one (retrieval). */
+  knownRequests: KnownRequest[];
   truncatedTokens: number;
   error: string | null;
   /** The run ended because the GPU device was lost. */
@@ -56,17 +63,23 @@ export const INITIAL_RUN: RunState = {
   request: null,
   snapshots: [],
   candidates: [],
+  knownRequests: [],
   truncatedTokens: 0,
   error: null,
   deviceLost: false,
 };
 
 /** Maps each ranked candidate to the first sample whose final code it is (whitespace-insensitive, as ranking is). */
-export function attachSamples(candidates: readonly { code: string; score: number }[], finalCodes: readonly string[]): RankedCandidate[] {
+export function attachSamples(
+  candidates: readonly { code: string; score: number; fromKnownRequest?: boolean }[],
+  finalCodes: readonly string[],
+): RankedCandidate[] {
   const normalized = finalCodes.map(normalizeWhitespace);
   return candidates.map((c) => {
     const sample = normalized.indexOf(normalizeWhitespace(c.code));
-    return { code: c.code, score: c.score, sample: Math.max(sample, 0) };
+    const fromKnownRequest = c.fromKnownRequest ?? false;
+    // A code no sample produced: a retrieved one has no replay (−1); otherwise (never expected) sample 0's.
+    return { code: c.code, score: c.score, sample: sample >= 0 ? sample : fromKnownRequest ? -1 : 0, fromKnownRequest };
   });
 }
 
@@ -88,7 +101,12 @@ export function runReducer(state: RunState, event: RunEvent): RunState {
       };
       const next: RunState = { ...state, snapshots: [...state.snapshots, snapshot], truncatedTokens: step.truncatedTokens };
       if (!step.done) return next;
-      return { ...next, phase: "done", candidates: attachSamples(step.candidates, snapshot.codes) };
+      return {
+        ...next,
+        phase: "done",
+        candidates: attachSamples(step.candidates, snapshot.codes),
+        knownRequests: step.knownRequests,
+      };
     }
     case "error": {
       if (event.id !== state.id || state.phase !== "running") return state;

@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { decodeSlotted } from "../engine/retrieval";
+import { fillSlots, SlotTagger, slotRequest, slotValues, SLOT_TOKENS } from "../lang/slots";
 import { createCodeTokenizer, PAD_ID } from "../tokenizer";
 import { parseManifest, sha256Hex, verifyShard } from "./manifest";
 
@@ -19,6 +21,9 @@ function int32s(array: GoldenArray): Int32Array {
   const bytes = Buffer.from(array.data, "base64");
   return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
+
+/** A fresh, mutable copy of the golden manifest's JSON (loose types: the tests break it on purpose). */
+const goldenManifest = (): any => structuredClone(readJson("manifest.json"));
 
 describe("golden bundle", () => {
   const manifest = parseManifest(readJson("manifest.json"));
@@ -42,16 +47,111 @@ describe("golden bundle", () => {
     expect(() => parseManifest({ ...manifest, version: 2 })).toThrow(/version 2 is not supported/);
   });
 
-  it("decodes the golden sampling run's ids into the golden codes", () => {
-    const golden = readJson("golden.json") as { sampling: { final_ids: GoldenArray; codes: string[] } };
+  it("decodes the golden sampling run's ids, placeholders filled with the request's literals, into the golden codes", () => {
+    const golden = readJson("golden.json") as {
+      utterance: string;
+      slotted: string;
+      sampling: { final_ids: GoldenArray; codes: string[] };
+    };
     const tokenizer = createCodeTokenizer(readJson(manifest.tokenizer.file));
+    // The placeholder ids follow the tokenizer's own: the tokenizer alone cannot read them.
+    expect(tokenizer.vocabSize).toBe(manifest.conditioning?.baseVocabSize);
+    const slotted = slotRequest(golden.utterance, SlotTagger.fromJson(readJson("tagger.json")));
+    expect(slotted.text).toBe(golden.slotted);
     const ids = int32s(golden.sampling.final_ids);
     const [n, length] = golden.sampling.final_ids.shape;
+    let placeholders = 0;
     for (let i = 0; i < n; i++) {
       const row = Array.from(ids.subarray(i * length, (i + 1) * length));
       const end = row.indexOf(PAD_ID);
-      expect(tokenizer.decode(end === -1 ? row : row.slice(0, end))).toBe(golden.sampling.codes[i]);
+      const codeIds = end === -1 ? row : row.slice(0, end);
+      placeholders += codeIds.filter((id) => id >= tokenizer.vocabSize).length;
+      const code = fillSlots(decodeSlotted(tokenizer, codeIds), slotValues(slotted));
+      expect(code).toBe(golden.sampling.codes[i]);
+      expect(code).not.toMatch(/[⟨⟩]/);
     }
+    expect(placeholders).toBeGreaterThan(0); // the run does produce placeholder ids (one the request lacks: "")
+  });
+
+  it("accepts a plain bundle (no conditioning, no slots or neighbours), as bundles from before slots were", () => {
+    const plain = goldenManifest();
+    delete plain.conditioning;
+    delete plain.model.slots;
+    delete plain.model.neighbours;
+    expect(parseManifest(plain).conditioning).toBeUndefined();
+  });
+
+  it("refuses placeholder tokens that do not add up to the model's vocabulary", () => {
+    const m = goldenManifest();
+    m.conditioning.baseVocabSize -= 1;
+    expect(() => parseManifest(m)).toThrow(/baseVocabSize plus the placeholder tokens must be model\.vocab_size/);
+    const fewer = goldenManifest();
+    fewer.conditioning.slotTokens = fewer.conditioning.slotTokens.slice(0, -1);
+    expect(() => parseManifest(fewer)).toThrow(/conditioning\.slotTokens/);
+    const more = goldenManifest();
+    more.model.vocab_size += 1;
+    expect(() => parseManifest(more)).toThrow(/must be model\.vocab_size/);
+  });
+
+  it("refuses placeholder tokens in another order or another separator than the engine's", () => {
+    const reordered = goldenManifest();
+    const tokens = reordered.conditioning.slotTokens;
+    [tokens[0], tokens[1]] = [tokens[1], tokens[0]];
+    expect(tokens).toHaveLength(SLOT_TOKENS.length);
+    expect(() => parseManifest(reordered)).toThrow(/placeholder tokens this app knows/);
+    const separator = goldenManifest();
+    separator.conditioning.separator = "⟨sep0⟩";
+    expect(() => parseManifest(separator)).toThrow(/placeholder tokens this app knows/);
+  });
+
+  it("refuses a model with slots but no tagger, or retrieval but no index, or either without a conditioning entry", () => {
+    const noTagger = goldenManifest();
+    delete noTagger.conditioning.tagger;
+    expect(() => parseManifest(noTagger)).toThrow("manifest.json: a model with slots needs conditioning.tagger");
+    // Without slots the tagger is not needed.
+    noTagger.model.slots = false;
+    expect(() => parseManifest(noTagger)).not.toThrow();
+
+    const noIndex = goldenManifest();
+    delete noIndex.conditioning.index;
+    expect(() => parseManifest(noIndex)).toThrow("manifest.json: a model with retrieval needs conditioning.index");
+    noIndex.model.neighbours = 0;
+    expect(() => parseManifest(noIndex)).not.toThrow();
+
+    const slotsOnly = goldenManifest();
+    delete slotsOnly.conditioning;
+    slotsOnly.model.neighbours = 0;
+    expect(() => parseManifest(slotsOnly)).toThrow(/needs a conditioning entry/);
+    const retrievalOnly = goldenManifest();
+    delete retrievalOnly.conditioning;
+    retrievalOnly.model.slots = false;
+    expect(() => parseManifest(retrievalOnly)).toThrow(/needs a conditioning entry/);
+  });
+
+  it("refuses rank times outside 1..T, fractional or none, and accepts both ends", () => {
+    const T = manifest.diffusion.T;
+    for (const rankTimes of [[0], [T + 1], [300, -1], [1.5], [], [300, Number.NaN]]) {
+      const m = goldenManifest();
+      m.conditioning.rankTimes = rankTimes;
+      expect(() => parseManifest(m), JSON.stringify(rankTimes)).toThrow(/conditioning\.rankTimes must be one or more times in 1\.\.T/);
+    }
+    const ends = goldenManifest();
+    ends.conditioning.rankTimes = [1, T];
+    expect(parseManifest(ends).conditioning?.rankTimes).toEqual([1, T]);
+  });
+
+  it("refuses an unknown ranking and a negative or fractional pool of retrieved codes", () => {
+    const rank = goldenManifest();
+    rank.sampler.rank = "loss";
+    expect(() => parseManifest(rank)).toThrow(/sampler\.rank "loss"/);
+    for (const pool of [-1, 1.5, "3"]) {
+      const m = goldenManifest();
+      m.sampler.pool_retrieved = pool;
+      expect(() => parseManifest(m)).toThrow(/sampler\.pool_retrieved/);
+    }
+    const zero = goldenManifest();
+    zero.sampler.pool_retrieved = 0;
+    expect(parseManifest(zero).sampler.pool_retrieved).toBe(0);
   });
 
   it("computes SHA-256 like everyone else", async () => {

@@ -1,5 +1,6 @@
 // The browser bundle contract (docs/model-format.md), as TypeScript types, with the checks every loader makes
 // before it trusts a bundle: the format and version, the tensor table's bounds, each shard's SHA-256.
+import { SEP, SLOT_TOKENS } from "../lang/slots";
 
 export const BUNDLE_FORMAT = "codefusion-bundle";
 export const BUNDLE_VERSION = 1;
@@ -147,8 +148,23 @@ export function parseManifest(json: unknown): BundleManifest {
       throw new Error(`manifest.json: int8 tensor ${tensor.name} needs one scale per row`);
     }
   }
+  const { rank, pool_retrieved: poolRetrieved } = manifest.sampler ?? {};
+  if (rank !== undefined && rank !== "votes" && rank !== "denoise") {
+    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes" or "denoise"`);
+  }
+  if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
+    throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");
+  }
   const cond = manifest.conditioning;
+  // Without the conditioning entry the engine would feed a slots/retrieval model the plain request: wrong input.
+  if (!cond && (manifest.model.slots === true || (manifest.model.neighbours ?? 0) > 0)) {
+    throw new Error("manifest.json: a model with slots or retrieval needs a conditioning entry");
+  }
   if (cond) {
+    // The engine's placeholder ids are src/lang/slots.ts's SLOT_TOKENS order; another order would be misread.
+    if (!Array.isArray(cond.slotTokens) || JSON.stringify(cond.slotTokens) !== JSON.stringify(SLOT_TOKENS) || cond.separator !== SEP) {
+      throw new Error("manifest.json: conditioning.slotTokens and separator are not the placeholder tokens this app knows");
+    }
     if (cond.baseVocabSize + cond.slotTokens.length !== manifest.model.vocab_size) {
       throw new Error("manifest.json: conditioning.baseVocabSize plus the placeholder tokens must be model.vocab_size");
     }
@@ -156,8 +172,8 @@ export function parseManifest(json: unknown): BundleManifest {
     if ((manifest.model.neighbours ?? 0) > 0 && !cond.index) {
       throw new Error("manifest.json: a model with retrieval needs conditioning.index");
     }
-    if (cond.rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T)) {
-      throw new Error("manifest.json: conditioning.rankTimes must be times in 1..T");
+    if (!Array.isArray(cond.rankTimes) || cond.rankTimes.length === 0 || cond.rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T)) {
+      throw new Error("manifest.json: conditioning.rankTimes must be one or more times in 1..T");
     }
   }
   return manifest;

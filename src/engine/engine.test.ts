@@ -5,24 +5,53 @@ import { GOLDEN_DIR, readBytes, readJson, toArrayBuffer } from "./goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { parseManifest } from "../bundle/manifest";
-import { Engine, type GenerationRequest, type GenerationStep } from "./engine";
+import { parseManifest, type BundleManifest } from "../bundle/manifest";
+import { Engine, type FinalStep, type GenerationRequest, type GenerationStep } from "./engine";
+import { goldenInts, type Golden } from "./goldenCheck";
 import { loadBundle, type LoadedBundle } from "./loader";
 import { createWorkerHandler, type WorkerDeps, type WorkerResponse } from "./protocol";
 import { gaussianNoise, mulberry32, portableLog } from "./random";
-import { codeIds, sampleFromNoise } from "./sampler";
+import { encodeSlotted } from "./retrieval";
+import { codeIds, rankTimes, sampleFromNoise } from "./sampler";
 import { CodeFusionModel } from "./model";
 import { dequantize } from "./weights";
-import { createCodeTokenizer } from "../tokenizer/index";
+import { SlotTagger, slotRequest } from "../lang/slots";
+import { normalizeWhitespace } from "../lang/whitespace";
+import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 
-
+/** The golden bundle as the loader gives it: with the slot tagger and the retrieval index. */
 function goldenBundle(): LoadedBundle {
   const manifest = parseManifest(readJson("manifest.json"));
   return {
     manifest,
     tokenizerJson: readJson(manifest.tokenizer.file),
+    taggerJson: readJson("tagger.json"),
+    indexJson: readJson("index.json"),
     shards: manifest.shards.map((s) => toArrayBuffer(readBytes(s.file))),
   };
+}
+
+/** The golden bundle as an old, plain bundle: no conditioning (no tagger, no index), no slots, no neighbours. */
+function plainBundle(sampler: Partial<BundleManifest["sampler"]> = {}): LoadedBundle {
+  const json = structuredClone(readJson("manifest.json")) as Record<string, unknown> & {
+    model: Record<string, unknown>;
+    sampler: Record<string, unknown>;
+  };
+  delete json.conditioning;
+  delete json.model.slots;
+  delete json.model.neighbours;
+  const manifest = parseManifest({ ...json, sampler: { ...json.sampler, ...sampler } });
+  return {
+    manifest,
+    tokenizerJson: readJson(manifest.tokenizer.file),
+    shards: manifest.shards.map((s) => toArrayBuffer(readBytes(s.file))),
+  };
+}
+
+function finalStep(items: readonly GenerationStep[]): FinalStep {
+  const last = items[items.length - 1];
+  if (!last?.done) throw new Error("the last item is not done");
+  return last;
 }
 
 /** The golden bundle and a bundle that does not exist, as file: URLs for the real loader (fileFetch). */
@@ -36,6 +65,36 @@ async function collect(it: AsyncIterable<GenerationStep>): Promise<GenerationSte
 }
 
 const UTTERANCE = "Format cells that are greater than 25 and less than 50";
+/** The request's literals by the placeholder they stand in (golden.json's "slotted" puts them there). */
+const LITERALS = new Map([
+  ["⟨num0⟩", "25"],
+  ["⟨num1⟩", "50"],
+]);
+
+/**
+ * Ids to text as the engine should show them: BPE between placeholder ids (which follow the base vocabulary), each
+ * placeholder replaced by the request's literal, or by nothing when the request has none. Written out here, not
+ * through retrieval.ts, so the engine is not checked against itself. `filled` counts the literals put in.
+ */
+function decodeFilled(tokenizer: CodeTokenizer, manifest: BundleManifest, ids: readonly number[]): { text: string; filled: number } {
+  const cond = manifest.conditioning;
+  if (!cond) throw new Error("no conditioning");
+  let text = "";
+  let run: number[] = [];
+  let filled = 0;
+  for (const id of ids) {
+    if (id < cond.baseVocabSize) {
+      run.push(id);
+      continue;
+    }
+    text += tokenizer.decode(run);
+    run = [];
+    const literal = LITERALS.get(cond.slotTokens[id - cond.baseVocabSize] as string);
+    if (literal !== undefined) filled++;
+    text += literal ?? "";
+  }
+  return { text: text + tokenizer.decode(run), filled };
+}
 
 describe("random", () => {
   it("mulberry32 is deterministic and seed-dependent", () => {
@@ -90,10 +149,13 @@ describe("Engine (golden bundle, cpu)", () => {
 
   afterAll(() => engine?.dispose());
 
-  it("reports the manifest's language and sampler defaults", () => {
+  it("reports the manifest's language and sampler defaults, and reads request_len tokens of the request", () => {
     expect(engine.language).toBe(bundle.manifest.language);
     expect(engine.sampler).toEqual(bundle.manifest.sampler);
-    expect(engine.maxUtteranceLen).toBe(bundle.manifest.model.max_utterance_len);
+    // With retrieval the encoder's max_utterance_len input holds request_len tokens of the request, then the codes.
+    const { request_len: requestLen, max_utterance_len: maxLen } = bundle.manifest.model;
+    expect(requestLen).toBeLessThan(maxLen);
+    expect(engine.maxUtteranceLen).toBe(requestLen);
   });
 
   it("yields `steps` items, the last done with at most top_k distinct ranked candidates", async () => {
@@ -109,8 +171,9 @@ describe("Engine (golden bundle, cpu)", () => {
     if (!last?.done) throw new Error("the last item is not done");
     expect(last.samples.every((s) => typeof s.confidence === "number")).toBe(true);
     expect(last.candidates.length).toBeGreaterThan(0);
-    expect(last.candidates.length).toBeLessThanOrEqual(Math.min(top_k, samples));
-    expect(new Set(last.candidates.map((c) => c.code)).size).toBe(last.candidates.length);
+    // The pool: the samples and pool_retrieved retrieved codes, ranked, at most top_k.
+    expect(last.candidates.length).toBeLessThanOrEqual(Math.min(top_k, samples + (bundle.manifest.sampler.pool_retrieved ?? 0)));
+    expect(new Set(last.candidates.map((c) => normalizeWhitespace(c.code))).size).toBe(last.candidates.length);
     const scores = last.candidates.map((c) => c.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(last.truncatedTokens).toBe(0);
@@ -124,22 +187,144 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(a).toHaveLength(5);
   });
 
-  it("runs exactly sampleFromNoise on the seed's noise", async () => {
+  it("runs exactly sampleFromNoise on the seed's noise, reading the golden encoder input (slots + retrieved codes)", async () => {
     const request = { utterance: UTTERANCE, seed: 5, samples: 3 };
     const items = await collect(engine.generate(request));
     const { manifest } = bundle;
+    const golden = readJson("golden.json") as Golden;
     const model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
     const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
     try {
-      const ids = tokenizer.encode(UTTERANCE);
+      // PyTorch's input ids for this request: the slotted request, ⟨sep⟩ and the neighbours' slotted codes.
+      const ids = goldenInts(golden.utterance_ids);
       const noise = gaussianNoise(5, 3 * manifest.model.max_code_len * manifest.model.d_embed);
-      const result = await sampleFromNoise(model, ids, ids.map(() => 1), manifest.sampler.steps, noise, manifest.sampler.clamp);
-      const codes = result.stepIds.map((step) => step.map((row) => tokenizer.decode(codeIds(row))));
+      const result = await sampleFromNoise(model, ids, goldenInts(golden.utterance_mask), manifest.sampler.steps, noise, manifest.sampler.clamp);
+      const codes = result.stepIds.map((step) => step.map((row) => decodeFilled(tokenizer, manifest, codeIds(row)).text));
       expect(items.map((i) => i.samples.map((s) => s.code))).toEqual(codes);
       expect(items[items.length - 1]?.samples.map((s) => s.confidence)).toEqual(result.confidence);
     } finally {
       model.dispose();
     }
+  });
+
+  it("fills placeholders with the request's literals (25, 50) in every view, and never shows a placeholder", async () => {
+    const { manifest } = bundle;
+    const golden = readJson("golden.json") as Golden;
+    expect(golden.slotted).toBe(UTTERANCE.replace("25", "⟨num0⟩").replace("50", "⟨num1⟩"));
+    const model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
+    const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+    const { max_code_len: Lc, d_embed: dEmbed } = manifest.model;
+    const { steps, clamp } = manifest.sampler;
+    let filled = 0;
+    let withLiteral = 0;
+    try {
+      for (const seed of [1, 2, 3]) {
+        const samples = 6;
+        const items = await collect(engine.generate({ utterance: UTTERANCE, seed, samples }));
+        const views: { ids: number[][]; noisy: number[][] }[] = [];
+        await sampleFromNoise(
+          model,
+          goldenInts(golden.utterance_ids),
+          goldenInts(golden.utterance_mask),
+          steps,
+          gaussianNoise(seed, samples * Lc * dEmbed),
+          clamp,
+          (_k, _t, ids, noisyIds) => void views.push({ ids, noisy: noisyIds ?? [] }),
+          { noisyView: true },
+        );
+        expect(items).toHaveLength(views.length);
+        items.forEach((item, k) => {
+          const view = views[k] as (typeof views)[number];
+          item.samples.forEach((sample, i) => {
+            const code = decodeFilled(tokenizer, manifest, codeIds(view.ids[i] as number[]));
+            // The last item's noisy view is its code; before that, the noisy latent's tokens without pads and masks.
+            const noisy = item.done
+              ? code
+              : decodeFilled(tokenizer, manifest, (view.noisy[i] as number[]).filter((id) => id !== PAD_ID && id !== MASK_ID));
+            expect(sample.code).toBe(code.text);
+            expect(sample.noisy).toBe(noisy.text);
+            filled += code.filled + (item.done ? 0 : noisy.filled);
+            for (const text of [sample.code, sample.noisy]) {
+              expect(text).not.toMatch(/[⟨⟩]/);
+              if (/25|50/.test(text)) withLiteral++;
+            }
+          });
+        });
+        for (const c of finalStep(items).candidates) expect(c.code).not.toMatch(/[⟨⟩]/);
+      }
+    } finally {
+      model.dispose();
+    }
+    // Not vacuous: the runs did decode placeholders of the request's literals, and they show as 25 and 50.
+    expect(filled).toBeGreaterThan(0);
+    expect(withLiteral).toBeGreaterThan(0);
+  });
+
+  it("ends with the golden request's neighbours as the known requests, as written, with their similarity", async () => {
+    const golden = readJson("golden.json") as Golden;
+    const { entries } = readJson("index.json") as { entries: [string, string, string, string][] };
+    const last = finalStep(await collect(engine.generate({ utterance: UTTERANCE, seed: 1, steps: 2 })));
+    expect(golden.neighbours).toHaveLength(bundle.manifest.model.neighbours ?? 0);
+    expect(last.knownRequests).toEqual(
+      golden.neighbours.map(([i, similarity]) => ({
+        utterance: entries[i]?.[0],
+        code: entries[i]?.[1],
+        similarity: expect.closeTo(similarity, 9),
+      })),
+    );
+    // The first neighbour is the same template with other literals; its code is shown as written.
+    expect(last.knownRequests[0]?.code).toBe("AND(GreaterThanEqual(25),LessThan(50))");
+  });
+
+  it("ranks samples and retrieved codes together by denoising loss, marking the retrieved ones", async () => {
+    const golden = readJson("golden.json") as Golden;
+    const s = golden.sampling;
+    const { top_k: topK, samples, pool_retrieved: poolRetrieved = 0 } = bundle.manifest.sampler;
+    // PyTorch's pool for this request: its samples, then the retrieved codes with the request's literals filled in.
+    expect(s.pool.slice(0, s.codes.length)).toEqual(s.codes);
+    const retrieved = s.pool.slice(s.codes.length);
+    expect(retrieved).toHaveLength(poolRetrieved);
+    expect(retrieved[0]).toBe("AND(GreaterThanEqual(25),LessThan(50))");
+    const retrievedKeys = new Set(retrieved.map(normalizeWhitespace));
+    const goldenScore = new Map(s.candidates.map((c) => [c.code, c.score]));
+    expect(samples + poolRetrieved).toBeLessThanOrEqual(topK); // so the whole pool is ranked and shown
+
+    for (const seed of [1, 2, 3]) {
+      const last = finalStep(await collect(engine.generate({ utterance: UTTERANCE, seed })));
+      const { candidates } = last;
+      const keys = candidates.map((c) => normalizeWhitespace(c.code));
+      expect(new Set(keys).size).toBe(candidates.length); // distinct after whitespace normalisation
+      // Every sample and every retrieved code is in the ranking, and nothing else is.
+      const poolKeys = new Set([...last.samples.map((x) => normalizeWhitespace(x.code)), ...retrievedKeys]);
+      poolKeys.delete("");
+      expect(new Set(keys)).toEqual(poolKeys);
+      for (const c of candidates) {
+        expect(c.fromKnownRequest, c.code).toBe(retrievedKeys.has(normalizeWhitespace(c.code)));
+        expect(c.code).not.toMatch(/[⟨⟩]/);
+      }
+      // Scores exp(−loss) in [0, 1], best first; 0 only for a code too long for max_code_len to be scored.
+      const scores = candidates.map((c) => c.score);
+      expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)).toBe(true);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      // A retrieved code's score does not depend on the noise: it is PyTorch's (rounded there to 6 decimals).
+      for (const c of candidates.filter((x) => x.fromKnownRequest)) {
+        expect(Math.abs(c.score - (goldenScore.get(c.code) as number))).toBeLessThan(1e-6);
+      }
+      const score = (code: string): number | undefined => candidates.find((c) => c.code === code)?.score;
+      expect(score(retrieved[0] as string)).toBeGreaterThan(0); // it fits: scored
+      expect(retrieved.slice(1).map(score)).toEqual([0, 0]); // too long for max_code_len 20: not scored
+    }
+  });
+
+  it("counts the request's tokens with its literals in slots: what the prompt box says is what the run reads", () => {
+    const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+    const other = "Format cells that are greater than 123456789 and less than 0.00042";
+    // Different literals, the same template: as many tokens for the model, not for the plain tokenizer.
+    expect(tokenizer.encode(other).length).not.toBe(tokenizer.encode(UTTERANCE).length);
+    expect(engine.countTokens(other)).toBe(engine.countTokens(UTTERANCE));
+    const tagger = SlotTagger.fromJson(bundle.taggerJson);
+    expect(engine.countTokens(UTTERANCE)).toBe(encodeSlotted(tokenizer, slotRequest(UTTERANCE, tagger).text).length);
+    expect(engine.countTokens(UTTERANCE)).toBeLessThanOrEqual(engine.maxUtteranceLen);
   });
 
   it("decodeEvery=3 yields fewer items but the same final candidates", async () => {
@@ -161,13 +346,17 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(finals.size).toBeGreaterThan(1);
   });
 
-  it("truncates a long utterance to max_utterance_len and reports how many tokens were cut", async () => {
+  it("truncates a long request to request_len tokens (literals in slots) and reports how many were cut", async () => {
     const long = Array.from({ length: 40 }, () => UTTERANCE).join(" ");
     const items = await collect(engine.generate({ utterance: long, seed: 1, steps: 2 }));
     expect(items).toHaveLength(2);
-    const expected = createCodeTokenizer(bundle.tokenizerJson).encode(long).length - engine.maxUtteranceLen;
+    const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+    const slotted = slotRequest(long, SlotTagger.fromJson(bundle.taggerJson)).text;
+    const expected = encodeSlotted(tokenizer, slotted).length - (bundle.manifest.model.request_len as number);
     expect(expected).toBeGreaterThan(0);
     expect(items.every((i) => i.truncatedTokens === expected)).toBe(true);
+    // The prompt box's arithmetic gives the same number.
+    expect(engine.countTokens(long) - engine.maxUtteranceLen).toBe(expected);
   });
 
   it("aborts after the 2nd item with an AbortError and leaves no tensors behind", async () => {
@@ -234,6 +423,43 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("runs a plain bundle (no conditioning): no known requests, no retrieved candidates, finite denoise scores", async () => {
+    // The plain model of the cpu preset (--slots false --neighbours 0) keeps its sampler, rank "denoise" included,
+    // and its bundle has no conditioning entry, so no rankTimes: the engine reads the model at Python's rank_times(T).
+    for (const rank of ["denoise", "votes"] as const) {
+      const plain = new Engine(plainBundle({ rank }));
+      try {
+        const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+        expect(plain.maxUtteranceLen).toBe(bundle.manifest.model.max_utterance_len);
+        expect(plain.countTokens(UTTERANCE)).toBe(tokenizer.encode(UTTERANCE).length);
+        const before = tf.memory().numTensors;
+        const last = finalStep(await collect(plain.generate({ utterance: UTTERANCE, seed: 1, samples: 4 })));
+        expect(tf.memory().numTensors).toBe(before);
+        expect(last.knownRequests).toEqual([]);
+        expect(last.candidates.length).toBeGreaterThan(0);
+        expect(last.candidates.length).toBeLessThanOrEqual(4);
+        expect(last.candidates.some((c) => c.fromKnownRequest === true)).toBe(false);
+        const scores = last.candidates.map((c) => c.score);
+        expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1), `${rank}: ${JSON.stringify(scores)}`).toBe(true);
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      } finally {
+        plain.dispose();
+      }
+    }
+  });
+
+  it("rank_times(T) as Python's: round halves to even, at least 1", () => {
+    expect(rankTimes(bundle.manifest.diffusion.T)).toEqual(bundle.manifest.conditioning?.rankTimes);
+    // From training/sample.py rank_times.
+    expect(rankTimes(1200)).toEqual([300, 600, 900]);
+    expect(rankTimes(1201)).toEqual([300, 600, 901]);
+    expect(rankTimes(1202)).toEqual([300, 601, 902]);
+    expect(rankTimes(10)).toEqual([2, 5, 8]);
+    expect(rankTimes(3)).toEqual([1, 2, 2]);
+    expect(rankTimes(2)).toEqual([1, 1, 2]);
+    expect(rankTimes(1)).toEqual([1, 1, 1]);
+  });
+
   it("a disposed engine refuses to generate", async () => {
     const other = new Engine(bundle);
     other.dispose();
@@ -276,7 +502,9 @@ describe("worker handler (protocol.ts)", () => {
     expect(posted.slice(0, -2).every((m) => m.type === "progress")).toBe(true);
     expect(posted[posted.length - 2]).toEqual({ type: "warming-up", backend: "cpu" });
     expect(posted.some((m) => m.type === "progress" && m.progress.phase === "done")).toBe(true);
-    expect(ready).toMatchObject({ type: "ready", backend: "cpu", language: "cf", maxUtteranceLen: 16 });
+    const requestLen = parseManifest(readJson("manifest.json")).model.request_len;
+    expect(requestLen).toBe(16);
+    expect(ready).toMatchObject({ type: "ready", backend: "cpu", language: "cf", maxUtteranceLen: requestLen });
     expect(ready?.type === "ready" && ready.warmupMs > 0).toBe(true);
     posted.length = 0;
 
@@ -288,6 +516,7 @@ describe("worker handler (protocol.ts)", () => {
     if (done?.type !== "done" || lastStep?.type !== "step" || !lastStep.step.done) throw new Error("no done");
     expect(done.id).toBe("g1");
     expect(done.candidates).toEqual(lastStep.step.candidates);
+    expect(lastStep.step.knownRequests).toHaveLength(2); // the step message carries them to the page
     posted.length = 0;
 
     // cancel after the first step message
@@ -328,7 +557,7 @@ describe("worker handler (protocol.ts)", () => {
 
     // token counts for the prompt box
     await handle({ type: "count-tokens", id: "c1", text: UTTERANCE }, post);
-    expect(posted.pop()).toMatchObject({ type: "tokens", id: "c1", max: 16 });
+    expect(posted.pop()).toMatchObject({ type: "tokens", id: "c1", max: requestLen });
 
     // cancelling an unknown id is a no-op; clear-cache reports what it removed
     await handle({ type: "cancel", id: "nope" }, post);

@@ -3,11 +3,23 @@
 // The sampler math is sampler.ts's sampleFromNoise; its synchronous onStep callback feeds a small queue that
 // generate() drains, and throwing from onStep is how a cancelled run stops (sampleFromNoise frees its tensors).
 import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
+import { SlotTagger, slotRequest } from "../lang/slots";
+import { normalizeWhitespace } from "../lang/whitespace";
 import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 import type { LoadedBundle } from "./loader";
 import { CodeFusionModel } from "./model";
 import { gaussianNoise } from "./random";
-import { codeIds, rankCandidates, sampleFromNoise, stridedTimesteps, type Candidate } from "./sampler";
+import { Conditioner, decodeSlotted, encodeSlotted, fillPrepared, RetrievalIndex, type Prepared } from "./retrieval";
+import {
+  codeIds,
+  distinctCodes,
+  rankByDenoising,
+  rankCandidates,
+  rankTimes as pythonRankTimes,
+  sampleFromNoise,
+  stridedTimesteps,
+  type Candidate,
+} from "./sampler";
 import { dequantize } from "./weights";
 
 export type { Candidate } from "./sampler";
@@ -51,10 +63,23 @@ export interface IntermediateStep extends StepBase {
   done: false;
 }
 
+/** A training request whose code the model read beside the user's (retrieval), shown as a similar known request. */
+export interface KnownRequest {
+  utterance: string;
+  code: string;
+  /** TF-IDF cosine similarity to the user's request, 0..1. */
+  similarity: number;
+}
+
 export interface FinalStep extends StepBase {
   done: true;
-  /** Ranked, deduplicated (whitespace-insensitive), at most manifest.sampler.top_k. */
-  candidates: Candidate[];
+  /**
+   * Ranked, deduplicated (whitespace-insensitive), at most manifest.sampler.top_k. With a retrieval model the pool
+   * also holds the neighbours' codes with the request's literals filled in, and `fromKnownRequest` says which.
+   */
+  candidates: (Candidate & { fromKnownRequest?: boolean })[];
+  /** The similar known requests the model read (empty for a model without retrieval). */
+  knownRequests: KnownRequest[];
 }
 
 export type GenerationStep = IntermediateStep | FinalStep;
@@ -84,6 +109,10 @@ type Outcome = { ok: true; confidence: number[]; finalIds: number[][] } | { ok: 
 export class Engine {
   readonly language: LanguageId;
   readonly sampler: SamplerDefaults;
+  /**
+   * How many tokens of the request the model reads (the rest is cut; countTokens counts the same tokens):
+   * max_utterance_len, or with slots/retrieval request_len (the retrieved codes fill the rest of the input).
+   */
   readonly maxUtteranceLen: number;
   /** Diffusion steps T of the schedule (t runs from T down to 1). */
   readonly T: number;
@@ -91,6 +120,12 @@ export class Engine {
   readonly cacheWarning: string | undefined;
   private readonly tokenizer: CodeTokenizer;
   private readonly model: CodeFusionModel;
+  /** Slots and retrieval (null for a plain model, which reads the request's BPE ids). */
+  private readonly conditioner: Conditioner | null;
+  private readonly index: RetrievalIndex | null;
+  /** The request as the encoder reads it before the retrieved codes: literals in slots, or as written. */
+  private readonly slotText: (utterance: string) => string;
+  private readonly rankTimes: readonly number[];
   /** Stops every running generation (dispose()). */
   private readonly running = new Set<() => void>();
   private disposed = false;
@@ -100,11 +135,46 @@ export class Engine {
     const { manifest } = bundle;
     this.language = manifest.language;
     this.sampler = { ...manifest.sampler };
-    this.maxUtteranceLen = manifest.model.max_utterance_len;
     this.cacheWarning = bundle.cacheWarning;
     this.tokenizer = createCodeTokenizer(bundle.tokenizerJson);
     this.model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
     this.T = this.model.T;
+    const { model: mc, conditioning } = manifest;
+    const useSlots = mc.slots === true;
+    const neighbours = mc.neighbours ?? 0;
+    this.index = neighbours > 0 ? RetrievalIndex.fromJson(bundle.indexJson) : null;
+    const tagger = useSlots ? SlotTagger.fromJson(bundle.taggerJson) : null;
+    this.conditioner =
+      conditioning && (useSlots || neighbours > 0)
+        ? new Conditioner({
+            tokenizer: this.tokenizer,
+            tagger,
+            index: this.index,
+            neighbours,
+            maxLen: mc.max_utterance_len,
+            requestLen: mc.request_len ?? mc.max_utterance_len,
+            useSlots,
+          })
+        : null;
+    this.slotText = useSlots && this.conditioner ? (utterance) => slotRequest(utterance, tagger).text : (u) => u;
+    this.maxUtteranceLen = this.conditioner
+      ? Math.min(mc.request_len ?? mc.max_utterance_len, mc.max_utterance_len)
+      : mc.max_utterance_len;
+    // A plain model ranked by "denoise" has no conditioning entry: the times are Python's rank_times(T).
+    this.rankTimes = conditioning?.rankTimes ?? pythonRankTimes(this.model.T);
+  }
+
+  /** The encoder's input for a request: slots and retrieved codes, or the plain BPE ids; and how much was cut. */
+  private prepare(utterance: string): { prepared: Prepared; truncatedTokens: number } {
+    if (this.conditioner) {
+      const prepared = this.conditioner.prepare(utterance);
+      const requestIds = encodeSlotted(this.tokenizer, prepared.slotted.text).length;
+      return { prepared, truncatedTokens: Math.max(0, requestIds - this.maxUtteranceLen) };
+    }
+    const allIds = this.tokenizer.encode(utterance);
+    const inputIds = allIds.slice(0, this.maxUtteranceLen);
+    const prepared: Prepared = { slotted: { text: utterance, slots: [] }, neighbours: [], inputIds };
+    return { prepared, truncatedTokens: allIds.length - inputIds.length };
   }
 
   /**
@@ -125,10 +195,9 @@ export class Engine {
     if (!Number.isFinite(request.seed)) throw new RangeError(`seed must be a finite number, got ${request.seed}`);
     if (signal?.aborted) throw abortError();
 
-    const allIds = this.tokenizer.encode(request.utterance);
-    const uttIds = allIds.slice(0, this.maxUtteranceLen);
+    const { prepared, truncatedTokens } = this.prepare(request.utterance);
+    const uttIds = prepared.inputIds;
     const uttMask = uttIds.map(() => 1); // padding may be left out entirely (docs/model-format.md, Encoder)
-    const truncatedTokens = allIds.length - uttIds.length;
     const pairs = stridedTimesteps(this.model.T, steps);
     const { max_code_len: Lc, d_embed: dEmbed } = this.model.config;
     const noise = gaussianNoise(request.seed, n * Lc * dEmbed);
@@ -149,9 +218,11 @@ export class Engine {
     this.running.add(stop);
     signal?.addEventListener("abort", notify);
 
-    const decode = (ids: number[][]): string[] => ids.map((row) => this.tokenizer.decode(codeIds(row)));
+    // Placeholders are filled with the request's literals in every view, so the user reads their own values.
+    const text = (ids: readonly number[]): string => fillPrepared(prepared, decodeSlotted(this.tokenizer, ids));
+    const decode = (ids: number[][]): string[] => ids.map((row) => text(codeIds(row)));
     const decodeNoisy = (ids: number[][]): string[] =>
-      ids.map((row) => this.tokenizer.decode(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
+      ids.map((row) => text(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
     const outcome: Promise<Outcome> = sampleFromNoise(
       this.model,
       uttIds,
@@ -196,9 +267,14 @@ export class Engine {
       if (!result.ok) throw result.error;
       const codes = decode(result.finalIds);
       const samples = codes.map((code, i) => ({ code, noisy: code, confidence: result.confidence[i] as number }));
-      const candidates = rankCandidates(codes, result.confidence, this.sampler.top_k);
+      const candidates = await this.rank(request.utterance, prepared, codes, result.confidence, uttIds, uttMask);
+      if (signal?.aborted) throw abortError();
+      const knownRequests = prepared.neighbours.map(([i, similarity]) => {
+        const entry = this.index?.entries[i];
+        return { utterance: entry?.utterance ?? "", code: entry?.code ?? "", similarity };
+      });
       const t = (pairs[pairs.length - 1] as [number, number])[0];
-      yield { step: steps, totalSteps: steps, t, truncatedTokens, samples, done: true, candidates };
+      yield { step: steps, totalSteps: steps, t, truncatedTokens, samples, done: true, candidates, knownRequests };
     } finally {
       stopped = true;
       this.running.delete(stop);
@@ -207,9 +283,51 @@ export class Engine {
     }
   }
 
-  /** Number of tokens of a text, before truncation to maxUtteranceLen (what the prompt box reports). */
+  /**
+   * The final ranking (training/sample.py generate): by votes over the samples, or, with rank "denoise", the pool
+   * of samples and retrieved codes (slots filled) ordered by the model's denoising loss.
+   */
+  private async rank(
+    utterance: string,
+    prepared: Prepared,
+    codes: string[],
+    confidence: number[],
+    uttIds: readonly number[],
+    uttMask: readonly number[],
+  ): Promise<FinalStep["candidates"]> {
+    const poolRetrieved = this.sampler.pool_retrieved ?? 0;
+    const rank = this.sampler.rank ?? "votes";
+    const retrieved =
+      this.conditioner && poolRetrieved > 0 ? this.conditioner.retrievedCandidates(prepared, utterance, poolRetrieved) : [];
+    const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
+    const mark = (list: Candidate[]): FinalStep["candidates"] =>
+      list.map((c) => ({ ...c, fromKnownRequest: fromKnown.has(normalizeWhitespace(c.code)) }));
+    if (rank === "votes" && retrieved.length === 0) return rankCandidates(codes, confidence, this.sampler.top_k);
+    const pool = distinctCodes([...codes, ...retrieved]);
+    if (rank === "denoise") {
+      const conditioner = this.conditioner;
+      const idsOf = (code: string): number[] =>
+        conditioner ? conditioner.codeIds(code, prepared.slotted) : this.tokenizer.encode(code);
+      const encoded = this.model.encode(uttIds, uttMask);
+      try {
+        return mark(await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k));
+      } finally {
+        encoded.dispose();
+      }
+    }
+    // votes with retrieved codes: the samples' ranking, then the retrieved codes not among them (score 0)
+    const ranked: Candidate[] = rankCandidates(codes, confidence, this.sampler.top_k);
+    const taken = new Set(ranked.map((c) => normalizeWhitespace(c.code)));
+    for (const code of pool) if (!taken.has(normalizeWhitespace(code))) ranked.push({ code, score: 0 });
+    return mark(ranked.slice(0, this.sampler.top_k));
+  }
+
+  /**
+   * Number of tokens of a request, before truncation to maxUtteranceLen (what the prompt box reports): with slots,
+   * the tokens of the request with its literals in slots, which is what the model reads and what is cut.
+   */
   countTokens(text: string): number {
-    return this.tokenizer.encode(text).length;
+    return this.conditioner ? encodeSlotted(this.tokenizer, this.slotText(text)).length : this.tokenizer.encode(text).length;
   }
 
   /**

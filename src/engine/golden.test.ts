@@ -32,7 +32,13 @@ describe("golden vectors (testdata/golden)", () => {
       await verifyShard(shard, bytes);
       shards.push(bytes);
     }
-    report = await checkGolden(golden, manifest, shards, readJson(manifest.tokenizer.file));
+    report = await checkGolden(golden, {
+      manifest,
+      shards,
+      tokenizerJson: readJson(manifest.tokenizer.file),
+      taggerJson: readJson("tagger.json"),
+      indexJson: readJson("index.json"),
+    });
     model = new CodeFusionModel(manifest, dequantize(manifest, shards));
     tol = golden.tolerance.relative;
     expect(tol).toBeLessThanOrEqual(1e-4);
@@ -89,6 +95,9 @@ describe("golden vectors (testdata/golden)", () => {
     expect(report.codes).toEqual(golden.sampling.codes);
     expect(report.candidatesEqual).toBe(true);
     expect(report.scoreAbs).toBeLessThan(1e-4);
+    expect(report.inputEqual).toBe(true);
+    expect(report.poolEqual).toBe(true);
+    expect(report.poolLoss).toBeLessThan(tol);
     expect(report.tensorsAfter).toBe(report.tensorsBefore);
     expect(report.passed).toBe(true);
   });
@@ -97,7 +106,13 @@ describe("golden vectors (testdata/golden)", () => {
     const shards = manifest.shards.map((shard) => toArrayBuffer(readBytes(shard.file)));
     const first = new Int8Array(shards[0] as ArrayBuffer);
     for (let i = 0; i < 64; i++) first[i] = ((first[i] as number) + 7) | 0;
-    const broken = await checkGolden(golden, manifest, shards, readJson(manifest.tokenizer.file));
+    const broken = await checkGolden(golden, {
+      manifest,
+      shards,
+      tokenizerJson: readJson(manifest.tokenizer.file),
+      taggerJson: readJson("tagger.json"),
+      indexJson: readJson("index.json"),
+    });
     expect(broken.passed).toBe(false);
   });
 

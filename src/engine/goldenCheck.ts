@@ -3,10 +3,22 @@
 // it: Vitest in Node (cpu backend), the browser parity page under Playwright (WebGPU/SwiftShader and wasm) and the
 // bench. Environment-agnostic: base64 via atob, no Buffer, no test framework.
 import * as tf from "@tensorflow/tfjs-core";
-import type { BundleManifest, ClampMode } from "../bundle/manifest";
+import type { ClampMode } from "../bundle/manifest";
+import { SlotTagger } from "../lang/slots";
 import { createCodeTokenizer } from "../tokenizer/index";
+import type { LoadedBundle } from "./loader";
 import { CodeFusionModel } from "./model";
-import { codeIds, rankCandidates, sampleFromNoise, stridedTimesteps } from "./sampler";
+import { Conditioner, decodeSlotted, fillPrepared, RetrievalIndex } from "./retrieval";
+import {
+  codeIds,
+  denoisingLoss,
+  distinctCodes,
+  PAD_ID,
+  rankByDenoising,
+  rankCandidates,
+  sampleFromNoise,
+  stridedTimesteps,
+} from "./sampler";
 import { dequantize } from "./weights";
 
 export interface GoldenArray {
@@ -17,6 +29,9 @@ export interface GoldenArray {
 
 export interface Golden {
   utterance: string;
+  /** The request with its literals in slots, and the retrieved neighbours [entry, similarity]. */
+  slotted: string;
+  neighbours: [number, number][];
   utterance_ids: GoldenArray;
   utterance_mask: GoldenArray;
   encoder_output: GoldenArray;
@@ -32,6 +47,12 @@ export interface Golden {
     final_ids: GoldenArray;
     confidence: GoldenArray;
     codes: string[];
+    /** The samples ranked by votes; then the pool (samples + retrieved codes) and its denoising-loss ranking. */
+    vote_candidates: { code: string; score: number }[];
+    pool: string[];
+    pool_ids: GoldenArray;
+    pool_losses: GoldenArray;
+    rank_times: number[];
     candidates: { code: string; score: number }[];
   };
   min_logit_margin: number;
@@ -84,6 +105,11 @@ export interface GoldenReport {
   /** Absolute errors of the sampler's confidences and of the ranked candidates' scores. */
   confidenceAbs: number;
   scoreAbs: number;
+  /** Slots and retrieval give the golden encoder input (ids) and neighbours. */
+  inputEqual: boolean;
+  /** Relative error of the pool's denoising losses. */
+  poolLoss: number;
+  poolEqual: boolean;
   timestepsEqual: boolean;
   stepIdsEqual: boolean;
   finalIdsEqual: boolean;
@@ -98,18 +124,29 @@ export interface GoldenReport {
 }
 
 /**
- * Runs the encoder, one denoiser call, the decoder + head, and the complete K-step sampling run with the file's
- * fixed noise on the active tfjs backend, and compares each with the golden file.
+ * Runs slots and retrieval on the golden request, the encoder, one denoiser call, the decoder + head, the complete
+ * K-step sampling run with the file's fixed noise, and the denoising-loss ranking of the pool on the active tfjs
+ * backend, and compares each with the golden file.
  */
 export async function checkGolden(
   golden: Golden,
-  manifest: BundleManifest,
-  shards: readonly ArrayBuffer[],
-  tokenizerJson: unknown,
+  bundle: Pick<LoadedBundle, "manifest" | "shards" | "tokenizerJson" | "taggerJson" | "indexJson">,
 ): Promise<GoldenReport> {
+  const { manifest, shards } = bundle;
   const tensorsBefore = tf.memory().numTensors;
   const model = new CodeFusionModel(manifest, dequantize(manifest, shards));
-  const tokenizer = createCodeTokenizer(tokenizerJson);
+  const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+  const index = RetrievalIndex.fromJson(bundle.indexJson);
+  const conditioner = new Conditioner({
+    tokenizer,
+    tagger: SlotTagger.fromJson(bundle.taggerJson),
+    index,
+    neighbours: manifest.model.neighbours ?? 0,
+    maxLen: manifest.model.max_utterance_len,
+    requestLen: manifest.model.request_len ?? manifest.model.max_utterance_len,
+    useSlots: manifest.model.slots === true,
+  });
+  const prepared = conditioner.prepare(golden.utterance);
   const uttIds = goldenInts(golden.utterance_ids);
   const uttMask = goldenInts(golden.utterance_mask);
   const { d_model: d, d_embed: dEmbed, max_code_len: Lc } = manifest.model;
@@ -141,8 +178,22 @@ export async function checkGolden(
     const result = await sampleFromNoise(model, uttIds, uttMask, s.steps, goldenFloats(s.noise), s.clamp);
     const goldenConfidence = goldenFloats(s.confidence);
     const confidenceAbs = Math.max(...result.confidence.map((c, i) => Math.abs(c - (goldenConfidence[i] as number))));
-    const codes = result.finalIds.map((ids) => tokenizer.decode(codeIds(ids)));
-    const candidates = rankCandidates(codes, result.confidence, manifest.sampler.top_k);
+    const codes = result.finalIds.map((ids) => fillPrepared(prepared, decodeSlotted(tokenizer, codeIds(ids))));
+    const votes = rankCandidates(codes, result.confidence, manifest.sampler.top_k);
+    const retrieved = conditioner.retrievedCandidates(prepared, golden.utterance, manifest.sampler.pool_retrieved ?? 0);
+    const pool = distinctCodes([...codes, ...retrieved]);
+    const poolIds = rows(goldenInts(s.pool_ids), Lc);
+    const idsOf = (code: string): number[] => conditioner.codeIds(code, prepared.slotted);
+    const ourPoolIds = pool.map(idsOf).filter((ids) => ids.length <= Lc).map((ids) => [...ids, ...new Array<number>(Lc - ids.length).fill(PAD_ID)]);
+    const reference = model.encode(uttIds, uttMask);
+    let losses: number[];
+    let candidates: { code: string; score: number }[];
+    try {
+      losses = await denoisingLoss(model, reference, poolIds, s.rank_times);
+      candidates = await rankByDenoising(model, reference, pool, idsOf, manifest.conditioning?.rankTimes ?? [], manifest.sampler.top_k);
+    } finally {
+      reference.dispose();
+    }
     const scoreAbs = Math.max(...candidates.map((c, i) => Math.abs(c.score - (s.candidates[i]?.score ?? NaN))));
     const report: Omit<GoldenReport, "tensorsAfter" | "passed"> = {
       backend: tf.getBackend(),
@@ -150,6 +201,12 @@ export async function checkGolden(
       errors,
       confidenceAbs,
       scoreAbs,
+      inputEqual:
+        sameJson(prepared.inputIds, uttIds.slice(0, real)) &&
+        prepared.slotted.text === golden.slotted &&
+        sameJson(prepared.neighbours.map(([i]) => i), golden.neighbours.map(([i]) => i)),
+      poolLoss: relativeError(losses, goldenFloats(s.pool_losses)),
+      poolEqual: sameJson(pool, s.pool) && sameJson(ourPoolIds, poolIds) && sameJson(votes.map((c) => c.code), s.vote_candidates.map((c) => c.code)),
       timestepsEqual: sameJson(stridedTimesteps(manifest.diffusion.T, s.steps), s.timesteps),
       stepIdsEqual: sameJson(result.stepIds, rows(rows(goldenInts(s.step_ids), Lc), s.samples)),
       finalIdsEqual: sameJson(result.finalIds, rows(goldenInts(s.final_ids), Lc)),
@@ -172,6 +229,9 @@ export async function checkGolden(
       report.finalIdsEqual &&
       report.codesEqual &&
       report.candidatesEqual &&
+      report.inputEqual &&
+      report.poolEqual &&
+      report.poolLoss < tol &&
       tensorsAfter === tensorsBefore;
     return { ...report, tensorsAfter, passed };
   } catch (err) {

@@ -23,6 +23,31 @@ const manifest = parseManifest(JSON.parse(readFileSync(join(GOLDEN, "manifest.js
 const shardKey = `${BASE}${SHARD}?sha256=${manifest.shards[0].sha256}`;
 const manifestKey = `${BASE}manifest.json`;
 const tokenizerKey = `${BASE}${manifest.tokenizer.file}`;
+const TAGGER = "tagger.json";
+const INDEX = "index.json";
+const taggerKey = `${BASE}${TAGGER}`;
+const indexKey = `${BASE}${INDEX}`;
+/** Everything a load of the golden bundle caches: manifest, tokenizer, tagger, index and the (hash-keyed) shard. */
+const ALL_KEYS = [manifestKey, tokenizerKey, taggerKey, indexKey, shardKey].sort();
+
+/** The golden manifest as an old, plain bundle would have it: no conditioning, no slots, no neighbours. */
+function plainManifestJson(): string {
+  const json = JSON.parse(readFileSync(join(GOLDEN, "manifest.json"), "utf8")) as {
+    conditioning?: unknown;
+    model: { slots?: boolean; neighbours?: number };
+  };
+  delete json.conditioning;
+  delete json.model.slots;
+  delete json.model.neighbours;
+  return JSON.stringify(json);
+}
+
+/** The bytes of a JSON file with one character changed (still valid JSON, same length). */
+function tampered(file: string): Uint8Array<ArrayBuffer> {
+  const text = readFileSync(join(GOLDEN, file), "utf8");
+  const at = text.indexOf("a");
+  return new TextEncoder().encode(`${text.slice(0, at)}b${text.slice(at + 1)}`);
+}
 
 function corrupted(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const copy = Uint8Array.from(bytes);
@@ -138,7 +163,16 @@ describe("loadBundle", () => {
     expect(bundle.shards.map((s) => s.byteLength)).toEqual([totalBytes]);
     expect(bundle.cacheWarning).toBeUndefined();
     expect((bundle.tokenizerJson as { model?: unknown }).model).toBeDefined();
-    expect(server.calls).toEqual([`${BASE}manifest.json`, `${BASE}tokenizer.json`, `${BASE}${SHARD}`]);
+    expect(server.calls).toEqual([
+      `${BASE}manifest.json`,
+      `${BASE}tokenizer.json`,
+      `${BASE}${TAGGER}`,
+      `${BASE}${INDEX}`,
+      `${BASE}${SHARD}`,
+    ]);
+    // The slot tagger and the retrieval index, parsed, as the engine reads them.
+    expect(bundle.taggerJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, TAGGER), "utf8")));
+    expect(bundle.indexJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, INDEX), "utf8")));
 
     expect(events[0].phase).toBe("manifest");
     expect(events.at(-1)).toEqual({
@@ -159,13 +193,16 @@ describe("loadBundle", () => {
   it("caches verified shards and loads them again offline", async () => {
     const storage = new FakeCacheStorage();
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
-    expect([...storage.cache().entries.keys()].sort()).toEqual([manifestKey, shardKey, tokenizerKey].sort());
+    expect([...storage.cache().entries.keys()].sort()).toEqual(ALL_KEYS);
 
-    // No network at all: manifest and tokenizer come from their cached copies, the shard from its verified entry.
+    // No network at all: manifest, tokenizer, tagger and index come from their cached copies (verified against the
+    // manifest again), the shard from its verified entry.
     const offline = fakeServer(() => new TypeError("Failed to fetch"));
     const events: LoadProgress[] = [];
     const bundle = await loadBundle(BASE, { fetch: offline.fetch, caches: storage.storage }, (p) => events.push(p));
     expect(offline.calls.some((url) => url.endsWith(".bin"))).toBe(false);
+    expect(bundle.taggerJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, TAGGER), "utf8")));
+    expect(bundle.indexJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, INDEX), "utf8")));
     expect(events.at(-1)?.shards[0]).toMatchObject({ fromCache: true, loadedBytes: manifest.shards[0].byteLength });
     expect(dequantize(bundle.manifest, bundle.shards).size).toBe(manifest.tensors.length);
   });
@@ -273,6 +310,50 @@ describe("loadBundle", () => {
     expect(server.calls).toEqual([]);
   });
 
+  it.each([TAGGER, INDEX])("refuses a %s whose bytes are not the manifest's, naming it, and does not cache it", async (file) => {
+    const server = fakeServer((name) => (name === file ? streamed(tampered(file)) : undefined));
+    const storage = new FakeCacheStorage();
+    const load = loadBundle(BASE, { fetch: server.fetch, caches: storage.storage });
+    await expect(load).rejects.toThrow(`${file} is corrupt: its SHA-256 does not match the manifest`);
+    expect(storage.cache().entries.has(`${BASE}${file}`)).toBe(false);
+    expect(server.calls.some((url) => url.endsWith(".bin"))).toBe(false); // nothing after it is downloaded
+
+    // A copy of another length (cut short) is refused too.
+    const bytes = readFileSync(join(GOLDEN, file));
+    const short = fakeServer((name) => (name === file ? streamed(bytes.subarray(0, bytes.byteLength - 1)) : undefined));
+    await expect(loadBundle(BASE, { fetch: short.fetch })).rejects.toThrow(`${file} is corrupt`);
+  });
+
+  it.each([TAGGER, INDEX])("offline, refuses a cached %s that does not match the manifest and deletes it", async (file) => {
+    const storage = new FakeCacheStorage();
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    const key = `${BASE}${file}`;
+    const good = storage.cache().entries.get(key);
+    if (!good) throw new Error(`${file} was not cached`);
+    storage.cache().entries.set(key, { ...good, bytes: tampered(file).buffer });
+
+    const offline = fakeServer(() => new TypeError("Failed to fetch"));
+    await expect(loadBundle(BASE, { fetch: offline.fetch, caches: storage.storage })).rejects.toThrow(
+      `${file} is corrupt: its SHA-256 does not match the manifest`,
+    );
+    expect(storage.cache().entries.has(key)).toBe(false);
+    // Back online, the file is downloaded and cached again.
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    expect([...storage.cache().entries.keys()].sort()).toEqual(ALL_KEYS);
+  });
+
+  it("loads a plain bundle (no conditioning) without asking for a tagger or an index", async () => {
+    const server = fakeServer((file) => (file === "manifest.json" ? new Response(plainManifestJson()) : undefined));
+    const storage = new FakeCacheStorage();
+    const bundle = await loadBundle(BASE, { fetch: server.fetch, caches: storage.storage });
+    expect(bundle.manifest.conditioning).toBeUndefined();
+    expect(bundle.taggerJson).toBeUndefined();
+    expect(bundle.indexJson).toBeUndefined();
+    expect(server.calls).toEqual([`${BASE}manifest.json`, `${BASE}tokenizer.json`, `${BASE}${SHARD}`]);
+    expect([...storage.cache().entries.keys()].sort()).toEqual([manifestKey, shardKey, tokenizerKey].sort());
+    expect(dequantize(bundle.manifest, bundle.shards).size).toBe(manifest.tensors.length);
+  });
+
   it("resolves a base URL without a trailing slash", async () => {
     const server = fakeServer();
     await loadBundle(BASE.slice(0, -1), { fetch: server.fetch });
@@ -289,12 +370,13 @@ describe("listCachedModels / clearCachedModels", () => {
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
     const listed = await listCachedModels(storage.storage);
     expect(listed.find((e) => e.url === shardKey)).toEqual({ url: shardKey, bytes: manifest.shards[0].byteLength });
-    expect(listed.map((e) => e.url).sort()).toEqual([manifestKey, shardKey, tokenizerKey].sort());
+    expect(listed.map((e) => e.url).sort()).toEqual(ALL_KEYS);
+    expect(listed.find((e) => e.url === indexKey)?.bytes).toBe(manifest.conditioning?.index?.byteLength);
     expect(await clearCachedModel(storage.storage, "http://test/other-model/")).toBe(0);
-    expect(await clearCachedModels(storage.storage)).toBe(3);
+    expect(await clearCachedModels(storage.storage)).toBe(ALL_KEYS.length);
     expect(await listCachedModels(storage.storage)).toEqual([]);
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
-    expect(await clearCachedModel(storage.storage, BASE)).toBe(3);
+    expect(await clearCachedModel(storage.storage, BASE)).toBe(ALL_KEYS.length);
     expect(await listCachedModels(storage.storage)).toEqual([]);
   });
 });

@@ -218,6 +218,7 @@ export async function denoisingLoss(
 ): Promise<number[]> {
   const P = candidates.length;
   if (P === 0) return [];
+  if (times.length === 0) throw new Error("denoisingLoss: no times to read the model at"); // the mean would be NaN
   const { max_code_len: Lc, d_embed: dEmbed } = model.config;
   const rows = candidates.map((row) => {
     if (row.length !== Lc) throw new Error(`denoisingLoss: a candidate has ${row.length} ids, not ${Lc}`);
@@ -253,4 +254,64 @@ export async function denoisingLoss(
     tf.dispose([ids, x0, zeros]);
   }
   return totals.map((total) => total / times.length);
+}
+
+/** The noise levels at which the denoising-loss ranking reads the model, as fractions of T (training/sample.py). */
+export const RANK_TIME_FRACTIONS: readonly number[] = [0.25, 0.5, 0.75];
+
+/**
+ * training/sample.py rank_times(T): max(1, round(f · T)) for each fraction, Python's round (halves to even). What a
+ * bundle without `conditioning.rankTimes` (a plain model ranked by "denoise") is ranked with.
+ */
+export function rankTimes(T: number): number[] {
+  return RANK_TIME_FRACTIONS.map((f) => {
+    const x = f * T;
+    const floor = Math.floor(x);
+    const fraction = x - floor;
+    const rounded = fraction > 0.5 ? floor + 1 : fraction < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
+    return Math.max(1, rounded);
+  });
+}
+
+/** The pool's codes in order of first appearance, one per whitespace-normalised form, empty codes left out. */
+export function distinctCodes(codes: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const code of codes) {
+    const key = normalizeWhitespace(code);
+    if (key !== "" && !seen.has(key)) {
+      seen.add(key);
+      out.push(code);
+    }
+  }
+  return out;
+}
+
+/**
+ * One request's pool ranked by denoisingLoss (training/sample.py rank_by_denoising): score exp(−loss), best first,
+ * ties in pool order; a code whose ids do not fit in max_code_len cannot be scored and follows with score 0.
+ * `idsOf` gives a code's ids with the request's literals in slots (Conditioner.codeIds).
+ */
+export async function rankByDenoising(
+  model: CodeFusionModel,
+  encoded: { memoryKV: MemoryKV; mask: tf.Tensor1D },
+  pool: readonly string[],
+  idsOf: (code: string) => number[],
+  times: readonly number[],
+  topK: number,
+): Promise<Candidate[]> {
+  const Lc = model.config.max_code_len;
+  const scored: { code: string; ids: number[] }[] = [];
+  const tooLong: string[] = [];
+  for (const code of pool) {
+    const ids = idsOf(code);
+    if (ids.length <= Lc) scored.push({ code, ids: [...ids, ...new Array<number>(Lc - ids.length).fill(PAD_ID)] });
+    else tooLong.push(code);
+  }
+  const losses = await denoisingLoss(model, encoded, scored.map((s) => s.ids), times);
+  const ranked = scored
+    .map((s, i) => ({ code: s.code, loss: losses[i] as number }))
+    .sort((a, b) => a.loss - b.loss) // stable: ties keep pool order
+    .map((s) => ({ code: s.code, score: Math.exp(-s.loss) }));
+  return [...ranked, ...tooLong.map((code) => ({ code, score: 0 }))].slice(0, Math.max(0, topK));
 }

@@ -68,6 +68,11 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
                   </span>
                 )}
                 {invalidPython && <span className="badge syntax-badge">does not parse</span>}
+                {c.fromKnownRequest && (
+                  <span className="badge known-badge" title="The code of a similar known request, with your values filled in">
+                    from a similar known request
+                  </span>
+                )}
               </button>
               <button type="button" className="copy" onClick={() => void copy(i, c.code)} aria-label={`Copy candidate ${i + 1}`}>
                 {copied === i ? "Copied ✓" : "Copy"}

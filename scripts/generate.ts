@@ -1,0 +1,151 @@
+// npm run generate -- --model public/models/bash --in requests.jsonl --out predictions.jsonl
+//                     [--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N]
+//
+// The app's engine from the shell: the same TypeScript Engine (src/engine/engine.ts: slots, retrieval, the K-step
+// sampler, the ranking) loads a bundle through the same loader and answers every request of a JSON-lines file, so
+// what ships can be scored with `npm run eval -- predictions.jsonl`.
+//
+// Input: one JSON object per line with "utterance" and "id"; "index", "gold" and "table" (CF) are passed through
+// when present (`python3 -m training.evaluate --write-requests FILE` writes a test split in this form).
+// Output: the predictions format (docs/predictions-format.md), one line per request, in input order, the ids
+// passed through. The seed of request i is seed + i, so a file gives the same predictions on every run.
+import { createRequire } from "node:module";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { Engine, type FinalStep } from "../src/engine/engine";
+import { fileFetch } from "../src/engine/fileFetch";
+import { loadBundle } from "../src/engine/loader";
+
+interface Options {
+  model: string;
+  input: string;
+  output: string;
+  backend: "wasm" | "cpu";
+  steps?: number;
+  samples?: number;
+  seed: number;
+  limit: number;
+}
+
+const USAGE =
+  "usage: npm run generate -- --model <bundle dir> --in <requests.jsonl> --out <predictions.jsonl> " +
+  "[--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N]";
+
+function parseArgs(argv: string[]): Options {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (flag === "--help" || flag === "-h") throw new Error(USAGE);
+    if (!flag.startsWith("--") || i + 1 >= argv.length) throw new Error(`unexpected argument ${flag}\n${USAGE}`);
+    values.set(flag.slice(2), argv[++i] as string);
+  }
+  const need = (key: string): string => {
+    const value = values.get(key);
+    if (value === undefined) throw new Error(`--${key} is required\n${USAGE}`);
+    return value;
+  };
+  const int = (key: string): number | undefined => {
+    const value = values.get(key);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n)) throw new Error(`--${key} must be an integer, got ${value}`);
+    return n;
+  };
+  const backend = values.get("backend") ?? "wasm";
+  if (backend !== "wasm" && backend !== "cpu") throw new Error(`--backend must be wasm or cpu, got ${backend}`);
+  return {
+    model: need("model"),
+    input: need("in"),
+    output: need("out"),
+    backend,
+    steps: int("steps"),
+    samples: int("samples"),
+    seed: int("seed") ?? 0,
+    limit: int("limit") ?? 0,
+  };
+}
+
+interface RequestLine {
+  id: number;
+  utterance: string;
+  index?: number;
+  gold?: string;
+  table?: unknown[];
+}
+
+function readRequests(path: string): RequestLine[] {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const out: RequestLine[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new Error(`${path}:${i + 1}: not JSON (${(error as Error).message})`);
+    }
+    const r = row as Partial<RequestLine>;
+    if (typeof r.utterance !== "string") throw new Error(`${path}:${i + 1}: needs a string "utterance"`);
+    if (typeof r.id !== "number" && typeof r.id !== "string") throw new Error(`${path}:${i + 1}: needs an "id"`);
+    out.push(r as RequestLine);
+  });
+  return out;
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  if (options.backend === "wasm") {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))}/`);
+  }
+  if (!(await tf.setBackend(options.backend))) throw new Error(`the ${options.backend} backend did not start`);
+  await tf.ready();
+  const base = pathToFileURL(`${resolve(options.model)}/`).href;
+  const bundle = await loadBundle(base, { fetch: fileFetch, caches: null });
+  const engine = new Engine(bundle);
+  let requests = readRequests(options.input);
+  if (options.limit > 0) requests = requests.slice(0, options.limit);
+  const steps = options.steps ?? engine.sampler.steps;
+  const samples = options.samples ?? engine.sampler.samples;
+  const system = `codefusion-${String(bundle.manifest.training.preset ?? "model")}-tfjs`;
+  const rows: string[] = [];
+  const started = performance.now();
+  for (const [i, request] of requests.entries()) {
+    let final: FinalStep | undefined;
+    if (request.utterance.trim() !== "") {
+      for await (const step of engine.generate({ utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps })) {
+        if (step.done) final = step;
+      }
+    }
+    const row: Record<string, unknown> = {
+      format: 1,
+      language: engine.language,
+      index: request.index ?? i,
+      id: request.id,
+      utterance: request.utterance,
+      gold: request.gold ?? "",
+      candidates: (final?.candidates ?? []).map((c) => ({ code: c.code, score: Number(c.score.toFixed(6)) })),
+      system,
+      steps,
+      samples,
+    };
+    if (engine.language === "cf") row.table = request.table ?? [];
+    rows.push(JSON.stringify(row));
+    if ((i + 1) % 50 === 0 || i + 1 === requests.length) {
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(`${i + 1}/${requests.length} requests, ${(seconds / (i + 1)).toFixed(2)} s each\n`);
+    }
+  }
+  writeFileSync(options.output, rows.join("\n") + (rows.length ? "\n" : ""));
+  engine.dispose();
+  console.log(`wrote ${options.output}: ${rows.length} predictions (${options.backend}, K=${steps}, n=${samples})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
