@@ -123,7 +123,8 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         "language": cfg.train.language,
         "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters()},
         "diffusion": {**dataclasses.asdict(cfg.diffusion), "alpha": alpha.tolist(), "sigma": sigma.tolist()},
-        "sampler": dataclasses.asdict(cfg.sampler),
+        # rank_times: where the denoising-loss ranking reads the model (sample.rank_times), for every bundle
+        "sampler": {**dataclasses.asdict(cfg.sampler), "rank_times": rank_times(cfg.diffusion.T)},
         "training": dataclasses.asdict(cfg.train),
         "tokenizer": {"file": "tokenizer.json", "padId": PAD_ID, "maskId": MASK_ID, "vocabSize": cfg.model.vocab_size},
         **({"conditioning": conditioning} if conditioning else {}),
@@ -140,7 +141,7 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
 
 def export_conditioning(cfg: Config, run_dir: Path, out_dir: Path) -> dict | None:
     """Copy the slot tagger and the retrieval index into the bundle; the manifest's "conditioning" entry names them
-    with their SHA-256, and says which ids are placeholders and at which times the ranking reads the model."""
+    with their SHA-256, and says which ids are placeholders."""
     mc = cfg.model
     wanted = {"tagger": ("tagger.json", mc.slots), "index": ("index.json", mc.neighbours > 0)}
     payloads = {key: (run_dir / name).read_bytes() for key, (name, on) in wanted.items() if on}
@@ -158,7 +159,6 @@ def export_conditioning(cfg: Config, run_dir: Path, out_dir: Path) -> dict | Non
         "slotTokens": list(SLOT_TOKENS),
         "separator": SEP,
         "baseVocabSize": mc.base_vocab_size,
-        "rankTimes": rank_times(cfg.diffusion.T),
     }
 
 
@@ -204,7 +204,7 @@ def load_bundle(bundle_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Conf
     cfg = Config.from_dict({
         "model": {k: v for k, v in manifest["model"].items() if k in model_fields},
         "diffusion": {k: v for k, v in manifest["diffusion"].items() if k not in ("alpha", "sigma")},
-        "sampler": manifest["sampler"],
+        "sampler": {k: v for k, v in manifest["sampler"].items() if k in {f.name for f in dataclasses.fields(Config().sampler)}},
         "train": manifest["training"],
     })
     model = CodeFusion(cfg.model, cfg.diffusion.T)

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .slots import PLACEHOLDER, SEP, SLOT_TOKENS, SlotTagger, Slotted, fill_slots, slot_code, slot_request
+from .slots import PLACEHOLDER, neutralise, SEP, SLOT_TOKENS, SlotTagger, Slotted, fill_slots, slot_code, slot_request
 
 WORD = re.compile(r"[a-z0-9_]+")
 
@@ -200,7 +200,8 @@ class Conditioner:
         self.k, self.max_len, self.request_len, self.use_slots = neighbours, max_len, request_len, use_slots
 
     def prepare(self, utterance: str, exclude: int = -1) -> Prepared:
-        slotted = slot_request(utterance, self.tagger) if self.use_slots else Slotted(utterance, [])
+        # without slots too, the user's own ⟨ ⟩ never become placeholder ids
+        slotted = slot_request(utterance, self.tagger) if self.use_slots else Slotted(neutralise(utterance), [])
         found = []
         if self.index is not None and self.k > 0:
             found = self.index.neighbours(query_text(utterance, slotted.text, self.index.query), self.k, exclude)
@@ -208,11 +209,12 @@ class Conditioner:
         if self.use_slots:
             ids = encoder_input(self.tok, slotted.text, codes, self.max_len, self.request_len)
         else:
-            ids = encoder_input(self.tok, utterance, [self.index.entries[i].code for i, _ in found], self.max_len, self.request_len)
+            ids = encoder_input(self.tok, slotted.text, [neutralise(self.index.entries[i].code) for i, _ in found],
+                                self.max_len, self.request_len)
         return Prepared(slotted, found, ids or [0])
 
     def code_ids(self, code: str, slotted: Slotted) -> List[int]:
-        return encode_slotted(self.tok, slot_code(code, slotted.slots) if self.use_slots else code)
+        return encode_slotted(self.tok, slot_code(code, slotted.slots) if self.use_slots else neutralise(code))
 
     def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int) -> List[str]:
         """The codes of the best `count` neighbours with this request's literals filled into their slots: the

@@ -128,16 +128,19 @@ describe("golden bundle", () => {
     expect(() => parseManifest(retrievalOnly)).toThrow(/needs a conditioning entry/);
   });
 
-  it("refuses rank times outside 1..T, fractional or none, and accepts both ends", () => {
+  it("refuses rank times outside 1..T or fractional, none for a denoise ranking, and accepts both ends", () => {
     const T = manifest.diffusion.T;
-    for (const rankTimes of [[0], [T + 1], [300, -1], [1.5], [], [300, Number.NaN]]) {
+    for (const rankTimes of [[0], [T + 1], [300, -1], [1.5], [300, Number.NaN]]) {
       const m = goldenManifest();
-      m.conditioning.rankTimes = rankTimes;
-      expect(() => parseManifest(m), JSON.stringify(rankTimes)).toThrow(/conditioning\.rankTimes must be one or more times in 1\.\.T/);
+      m.sampler.rank_times = rankTimes;
+      expect(() => parseManifest(m), JSON.stringify(rankTimes)).toThrow(/sampler\.rank_times must be times in 1\.\.T/);
     }
+    const none = goldenManifest();
+    none.sampler.rank_times = [];
+    expect(() => parseManifest(none)).toThrow(/needs sampler\.rank_times/);
     const ends = goldenManifest();
-    ends.conditioning.rankTimes = [1, T];
-    expect(parseManifest(ends).conditioning?.rankTimes).toEqual([1, T]);
+    ends.sampler.rank_times = [1, T];
+    expect(parseManifest(ends).sampler.rank_times).toEqual([1, T]);
   });
 
   it("refuses an unknown ranking and a negative or fractional pool of retrieved codes", () => {

@@ -57,6 +57,8 @@ export interface SamplerDefaults {
   rank?: RankMode;
   /** Retrieved codes (slots filled) that join the samples in the ranked pool; absent = 0. */
   pool_retrieved?: number;
+  /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times); needed for "denoise". */
+  rank_times?: number[];
 }
 
 export interface BundleFile {
@@ -73,8 +75,6 @@ export interface Conditioning {
   slotTokens: string[];
   separator: string;
   baseVocabSize: number;
-  /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times). */
-  rankTimes: number[];
 }
 
 export interface Int8Quantization {
@@ -148,7 +148,13 @@ export function parseManifest(json: unknown): BundleManifest {
       throw new Error(`manifest.json: int8 tensor ${tensor.name} needs one scale per row`);
     }
   }
-  const { rank, pool_retrieved: poolRetrieved } = manifest.sampler ?? {};
+  const { rank, pool_retrieved: poolRetrieved, rank_times: rankTimes } = manifest.sampler ?? {};
+  if (rank === "denoise" && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
+    throw new Error("manifest.json: a model ranked by \"denoise\" needs sampler.rank_times");
+  }
+  if (rankTimes !== undefined && (!Array.isArray(rankTimes) || rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T))) {
+    throw new Error("manifest.json: sampler.rank_times must be times in 1..T");
+  }
   if (rank !== undefined && rank !== "votes" && rank !== "denoise") {
     throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes" or "denoise"`);
   }
@@ -171,9 +177,6 @@ export function parseManifest(json: unknown): BundleManifest {
     if (manifest.model.slots && !cond.tagger) throw new Error("manifest.json: a model with slots needs conditioning.tagger");
     if ((manifest.model.neighbours ?? 0) > 0 && !cond.index) {
       throw new Error("manifest.json: a model with retrieval needs conditioning.index");
-    }
-    if (!Array.isArray(cond.rankTimes) || cond.rankTimes.length === 0 || cond.rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T)) {
-      throw new Error("manifest.json: conditioning.rankTimes must be one or more times in 1..T");
     }
   }
   return manifest;

@@ -12,7 +12,7 @@ import { loadBundle, type LoadedBundle } from "./loader";
 import { createWorkerHandler, type WorkerDeps, type WorkerResponse } from "./protocol";
 import { gaussianNoise, mulberry32, portableLog } from "./random";
 import { encodeSlotted } from "./retrieval";
-import { codeIds, rankTimes, sampleFromNoise } from "./sampler";
+import { codeIds, sampleFromNoise } from "./sampler";
 import { CodeFusionModel } from "./model";
 import { dequantize } from "./weights";
 import { SlotTagger, slotRequest } from "../lang/slots";
@@ -425,7 +425,7 @@ describe("Engine (golden bundle, cpu)", () => {
 
   it("runs a plain bundle (no conditioning): no known requests, no retrieved candidates, finite denoise scores", async () => {
     // The plain model of the cpu preset (--slots false --neighbours 0) keeps its sampler, rank "denoise" included,
-    // and its bundle has no conditioning entry, so no rankTimes: the engine reads the model at Python's rank_times(T).
+    // and its bundle has no conditioning entry: the ranking reads the model at the manifest's sampler.rank_times.
     for (const rank of ["denoise", "votes"] as const) {
       const plain = new Engine(plainBundle({ rank }));
       try {
@@ -446,18 +446,6 @@ describe("Engine (golden bundle, cpu)", () => {
         plain.dispose();
       }
     }
-  });
-
-  it("rank_times(T) as Python's: round halves to even, at least 1", () => {
-    expect(rankTimes(bundle.manifest.diffusion.T)).toEqual(bundle.manifest.conditioning?.rankTimes);
-    // From training/sample.py rank_times.
-    expect(rankTimes(1200)).toEqual([300, 600, 900]);
-    expect(rankTimes(1201)).toEqual([300, 600, 901]);
-    expect(rankTimes(1202)).toEqual([300, 601, 902]);
-    expect(rankTimes(10)).toEqual([2, 5, 8]);
-    expect(rankTimes(3)).toEqual([1, 2, 2]);
-    expect(rankTimes(2)).toEqual([1, 1, 2]);
-    expect(rankTimes(1)).toEqual([1, 1, 1]);
   });
 
   it("a disposed engine refuses to generate", async () => {

@@ -15,7 +15,6 @@ import {
   distinctCodes,
   rankByDenoising,
   rankCandidates,
-  rankTimes as pythonRankTimes,
   sampleFromNoise,
   stridedTimesteps,
   type Candidate,
@@ -160,8 +159,7 @@ export class Engine {
     this.maxUtteranceLen = this.conditioner
       ? Math.min(mc.request_len ?? mc.max_utterance_len, mc.max_utterance_len)
       : mc.max_utterance_len;
-    // A plain model ranked by "denoise" has no conditioning entry: the times are Python's rank_times(T).
-    this.rankTimes = conditioning?.rankTimes ?? pythonRankTimes(this.model.T);
+    this.rankTimes = manifest.sampler.rank_times ?? []; // parseManifest: present whenever rank is "denoise"
   }
 
   /** The encoder's input for a request: slots and retrieved codes, or the plain BPE ids; and how much was cut. */

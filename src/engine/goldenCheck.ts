@@ -190,7 +190,7 @@ export async function checkGolden(
     let candidates: { code: string; score: number }[];
     try {
       losses = await denoisingLoss(model, reference, poolIds, s.rank_times);
-      candidates = await rankByDenoising(model, reference, pool, idsOf, manifest.conditioning?.rankTimes ?? [], manifest.sampler.top_k);
+      candidates = await rankByDenoising(model, reference, pool, idsOf, manifest.sampler.rank_times ?? [], manifest.sampler.top_k);
     } finally {
       reference.dispose();
     }

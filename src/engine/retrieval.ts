@@ -18,6 +18,7 @@ import {
   type Slotted,
   fillSlots,
   placeholderMatches,
+  neutralise,
   slotCode,
   slotRequest,
   slotValues,
@@ -283,19 +284,20 @@ export class Conditioner {
 
   prepare(utterance: string, exclude = -1): Prepared {
     const { tokenizer, tagger, index, neighbours: k, maxLen, requestLen, useSlots } = this.options;
-    const slotted: Slotted = useSlots ? slotRequest(utterance, tagger) : { text: utterance, slots: [] };
+    // Without slots too, the user's own ⟨ ⟩ never become placeholder ids.
+    const slotted: Slotted = useSlots ? slotRequest(utterance, tagger) : { text: neutralise(utterance), slots: [] };
     const found =
       index !== null && k > 0 ? index.neighbours(queryText(utterance, slotted.text, index.query), k, exclude) : [];
     const entries = index?.entries ?? [];
     // Without slots the encoder reads the codes as written (and slotted.text is the utterance itself).
-    const codes = found.map(([i]) => (useSlots ? entries[i].slottedCode : entries[i].code));
+    const codes = found.map(([i]) => (useSlots ? entries[i].slottedCode : neutralise(entries[i].code)));
     const ids = encoderInput(tokenizer, slotted.text, codes, maxLen, requestLen);
     return { slotted, neighbours: found, inputIds: ids.length > 0 ? ids : [0] };
   }
 
   /** The training target's ids: the code with the request's literals in slots. */
   codeIds(code: string, slotted: Slotted): number[] {
-    return encodeSlotted(this.options.tokenizer, this.options.useSlots ? slotCode(code, slotted.slots) : code);
+    return encodeSlotted(this.options.tokenizer, this.options.useSlots ? slotCode(code, slotted.slots) : neutralise(code));
   }
 
   /** The codes of the best `count` neighbours with this request's literals filled into their slots: the

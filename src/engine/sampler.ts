@@ -259,19 +259,6 @@ export async function denoisingLoss(
 /** The noise levels at which the denoising-loss ranking reads the model, as fractions of T (training/sample.py). */
 export const RANK_TIME_FRACTIONS: readonly number[] = [0.25, 0.5, 0.75];
 
-/**
- * training/sample.py rank_times(T): max(1, round(f · T)) for each fraction, Python's round (halves to even). What a
- * bundle without `conditioning.rankTimes` (a plain model ranked by "denoise") is ranked with.
- */
-export function rankTimes(T: number): number[] {
-  return RANK_TIME_FRACTIONS.map((f) => {
-    const x = f * T;
-    const floor = Math.floor(x);
-    const fraction = x - floor;
-    const rounded = fraction > 0.5 ? floor + 1 : fraction < 0.5 ? floor : floor % 2 === 0 ? floor : floor + 1;
-    return Math.max(1, rounded);
-  });
-}
 
 /** The pool's codes in order of first appearance, one per whitespace-normalised form, empty codes left out. */
 export function distinctCodes(codes: readonly string[]): string[] {

@@ -35,8 +35,7 @@ const PY_END = String.raw`(?=\n?$)`;
 
 /**
  * A placeholder (or SEP) as Python's PLACEHOLDER matches it. Not global, so test/exec keep no state; use
- * placeholderMatches() to find them all. Its digit is any decimal digit, as Python's `\d`: "⟨num7⟩" matches
- * too, though SLOT_TOKENS has no such token.
+ * placeholderMatches() to find them all. Its digit runs 0..MAX_PER_KIND−1, so it matches exactly SLOT_TOKENS.
  */
 export const PLACEHOLDER = new RegExp(`⟨(str|var|path|file|num|val)([0-${MAX_PER_KIND - 1}])⟩|⟨sep⟩`, "u");
 
