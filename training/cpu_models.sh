@@ -1,30 +1,59 @@
 #!/usr/bin/env bash
-# The interim shipped models, trained on a 2-core CPU because no GPU was lent (docs/results.md, "The shipped
-# models"). Tiny preset, one thread per language, pre-training then fine-tuning for a fixed time, then the pipeline
-# exports the int8 bundle into public/models/<language>/ and scores it on the full test split (eval.json).
-# The GPU run replaces them: OUT=… bash training/gpu_run.sh (README).
+# The shipped models, trained on this 2-core CPU (docs/training.md, docs/results.md): the cpu preset (slots, two
+# retrieved codes, the denoising-loss ranking of samples + retrieved codes), fine-tuning only, one thread per run,
+# checkpoints every 5 minutes (a stopped run goes on with RESUME=1). Then the pipeline exports each int8 bundle into
+# public/models/<language>/ and scores it on the full test split (eval.json, with the pool's parts as variants).
 #
-#   bash training/cpu_models.sh                      # all three, side by side (about 35 minutes, then evaluation)
-#   LANGUAGES=cf CF_PRETRAIN=1200 bash training/cpu_models.sh
+#   bash training/cpu_models.sh                 # train all three (two at a time), then export and evaluate
+#   LANGUAGES=cf bash training/cpu_models.sh    # one language
+#   STAGE=ship bash training/cpu_models.sh      # only export + evaluate runs trained before
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-/usr/bin/python3}
-RUNS_DIR=${RUNS_DIR:-runs/cpu}
+RUNS_DIR=${RUNS_DIR:-runs}
 MODELS_DIR=${MODELS_DIR:-public/models}
 LANGUAGES=${LANGUAGES:-bash python cf}
-# seconds of pre-training / fine-tuning per language (what the shipped interim models got)
-BASH_PRETRAIN=${BASH_PRETRAIN:-300};     BASH_FINETUNE=${BASH_FINETUNE:-1500}
-PYTHON_PRETRAIN=${PYTHON_PRETRAIN:-240}; PYTHON_FINETUNE=${PYTHON_FINETUNE:-900}
-CF_PRETRAIN=${CF_PRETRAIN:-240};         CF_FINETUNE=${CF_FINETUNE:-660}
+STAGE=${STAGE:-all}
+RESUME=${RESUME:-0}
+export OMP_NUM_THREADS=1
+
+# What each shipped model was trained with (seconds of fine-tuning on one core of this machine).
+declare -A ARGS=(
+  [bash]="--finetune_seconds 3000"
+  [python]="--finetune_seconds 2400 --retrieval_query template --dropout 0.1"
+  [cf]="--finetune_seconds 1500 --max_code_len 32 --max_utterance_len 96 --dropout 0.1"
+)
+
+train_one() {
+  local language=$1
+  # shellcheck disable=SC2086
+  "$PYTHON" -u -m training.train --language "$language" --preset cpu --out "$RUNS_DIR/$language-cpu" \
+    --finetune_steps 0 --check_pairs 128 --log_every 200 --resume "$RESUME" ${ARGS[$language]}
+}
+
+ship_one() {
+  local language=$1
+  # shellcheck disable=SC2086
+  "$PYTHON" -u -m training.pipeline --language "$language" --preset cpu --run "$RUNS_DIR/$language-cpu" \
+    --bundle "$MODELS_DIR/$language" --skip-train --variants \
+    --train-command "python3 -m training.train --language $language --preset cpu --finetune_steps 0 ${ARGS[$language]}" \
+    ${ARGS[$language]}
+}
 
 mkdir -p "$RUNS_DIR"
-for language in $LANGUAGES; do
-  upper=$(echo "$language" | tr a-z A-Z)
-  pretrain_var="${upper}_PRETRAIN"; finetune_var="${upper}_FINETUNE"
-  OMP_NUM_THREADS=1 "$PYTHON" -u -m training.pipeline --language "$language" --preset tiny \
-    --run "$RUNS_DIR/$language" --bundle "$MODELS_DIR/$language" --device cpu \
-    --pretrain_seconds "${!pretrain_var}" --pretrain_steps 0 --finetune_seconds "${!finetune_var}" --finetune_steps 0 \
-    > "$RUNS_DIR/$language.log" 2>&1 &
-done
-wait
-tail -n 6 "$RUNS_DIR"/*.log
+if [ "$STAGE" = all ] || [ "$STAGE" = train ]; then
+  running=0
+  for language in $LANGUAGES; do
+    train_one "$language" > "$RUNS_DIR/$language-cpu.train.log" 2>&1 &
+    running=$((running + 1))
+    if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+  done
+  wait
+fi
+if [ "$STAGE" = all ] || [ "$STAGE" = ship ]; then
+  for language in $LANGUAGES; do
+    ship_one "$language" > "$RUNS_DIR/$language-cpu.ship.log" 2>&1 &
+  done
+  wait
+  tail -n 12 "$RUNS_DIR"/*-cpu.ship.log
+fi

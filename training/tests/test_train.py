@@ -105,3 +105,66 @@ def test_distributed_training_with_two_processes(tmp_path):
     assert "(world 2)" in outputs[0]
     state = torch.load(tmp_path / "ckpt.pt", map_location="cpu", weights_only=True)
     assert all(torch.isfinite(v).all() for v in state["model"].values())
+
+
+@pytest.fixture(scope="module")
+def cf_conditioned_run(tmp_path_factory):
+    """The tiny model with slots, two retrieved codes (leave-one-out) and the denoising-loss ranking of the pool."""
+    out = tmp_path_factory.mktemp("cf-tiny-conditioned")
+    cfg = make_config("tiny", {"train_subset": 32, "finetune_steps": 400, "lr": 2e-3, "warmup_steps": 20,
+                               "check_pairs": 32, "log_every": 100, "slots": True, "neighbours": 2,
+                               "max_utterance_len": 64, "rank": "denoise", "pool_retrieved": 3})
+    cfg.train.language = "cf"
+    cfg.train.out_dir = str(out)
+    summary = train(cfg)
+    return out, summary
+
+
+def test_conditioned_model_regenerates_its_training_pairs(cf_conditioned_run):
+    """With slots and leave-one-out retrieval the sampler still regenerates most training pairs: the input layout,
+    the placeholder ids and the filling back are consistent between training and sampling."""
+    out, summary = cf_conditioned_run
+    assert (out / "tagger.json").exists() and (out / "index.json").exists()
+    check = summary["training_pairs_check"]
+    assert check["n"] == 32 and check["top1"] >= 75.0, check
+
+
+def test_conditioned_bundle_ranks_the_pool(cf_conditioned_run, tmp_path):
+    """The exported bundle carries the tagger and the index, and ranking by denoising loss puts a training pair's
+    own code first among its pool more often than not (the score is the model's, not noise)."""
+    from training.checkpoint import load_conditioner, schedule_for
+    from training.sample import generate
+
+    out, _ = cf_conditioned_run
+    model, cfg, tok = load_checkpoint(out)
+    export_bundle(model, cfg, out / "tokenizer.json", tmp_path / "bundle")
+    bundled, cfg2, tok2 = load_bundle(tmp_path / "bundle")
+    cond = load_conditioner(tmp_path / "bundle", cfg2, tok2)
+    manifest = json.loads((tmp_path / "bundle" / "manifest.json").read_text())
+    assert manifest["conditioning"]["index"]["file"] == "index.json" and manifest["sampler"]["rank_times"]
+    from training.data import load_benchmark
+
+    pairs = load_benchmark("cf", "train")[:32]
+    alpha, sigma = schedule_for(cfg2)
+    ranked = generate(bundled, tok2, alpha, sigma, [p.utterance for p in pairs], 10, 2, 0, cond=cond, rank="denoise",
+                      pool_retrieved=3, exclude=list(range(32)))
+    first = sum(" ".join(r[0]["code"].split()) == " ".join(p.code.split()) for r, p in zip(ranked, pairs) if r)
+    assert first >= 20, first
+    assert all(0.0 <= c["score"] <= 1.0 for r in ranked for c in r)
+
+
+def test_resume_goes_on_from_the_saved_step(tmp_path, capsys):
+    """A run stopped mid-phase goes on from its last save with --resume: same step count in the end, not more."""
+    from training.train import Trainer
+
+    cfg = make_config("tiny", {"finetune_steps": 8, "check_pairs": 0, "log_every": 1, "batch_size": 8})
+    cfg.train.language = "cf"
+    cfg.train.out_dir = str(tmp_path)
+    cfg.model.vocab_size = 512
+    Trainer(cfg, torch.device("cpu")).save_resume("finetune", 5, 1.0)
+    cfg.train.resume = True
+    summary = train(cfg)
+    assert "resumed from" in capsys.readouterr().out
+    assert summary["phases"]["finetune"]["steps"] == 8
+    records = json.loads((tmp_path / "train_log.json").read_text())["log"]["finetune"]["records"]
+    assert [r["step"] for r in records] == [6, 7, 8]  # steps 1..5 were done before the stop
