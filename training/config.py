@@ -57,7 +57,9 @@ class SamplerConfig:
     samples: int = 5  # n samples per request (different noise); top-k comes from these
     top_k: int = 5
     clamp: str = "decoder"  # snap x0-hat onto code embeddings before each update: decoder | nearest | none (sample.py)
-    rank: str = "votes"  # votes (agreement x confidence) | denoise (the model's reconstruction loss of each candidate)
+    # votes (agreement x confidence) | denoise (the pool by the model's reconstruction loss) | known-first (the
+    # retrieved codes by that loss, then the samples by that loss: sample.generate)
+    rank: str = "votes"
     pool_retrieved: int = 0  # retrieved codes (slots filled) that join the samples in the ranked pool
 
 
@@ -128,7 +130,7 @@ PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
                       decoder_layers=1, dropout=0.0, max_utterance_len=128, max_code_len=48, slots=True,
                       neighbours=2, request_len=48),
         "train": dict(batch_size=64, warmup_steps=100, ema_decay=0.995),
-        "sampler": dict(steps=20, rank="denoise", pool_retrieved=5),
+        "sampler": dict(steps=20, rank="known-first", pool_retrieved=5),
     },
     # What ships: about 12M parameters, within 16 MiB per language at int8 (see docs/model-format.md).
     "base": {

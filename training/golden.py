@@ -59,7 +59,7 @@ def golden_model(tok: Tokenizer, seed: int) -> Tuple[CodeFusion, Config]:
     # retrieved codes: the whole inference path of a shipped model
     cfg = make_config("tiny", {"model.max_utterance_len": 40, "model.max_code_len": 20, "sampler.steps": STEPS,
                                "sampler.samples": SAMPLES, "model.shared_input_embedding": True, "model.slots": True,
-                               "model.neighbours": 2, "model.request_len": 16, "sampler.rank": "denoise",
+                               "model.neighbours": 2, "model.request_len": 16, "sampler.rank": "known-first",
                                "sampler.pool_retrieved": POOL_RETRIEVED})
     cfg.train.language = "cf"
     cfg.train.out_dir = "testdata/golden"
@@ -125,12 +125,13 @@ def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = SEED) -> dict:
         _, one_conf = token_confidence(final_logits)
         # the pool: the samples, then the retrieved codes with this request's literals, ranked by denoising loss
         retrieved = cond.retrieved_candidates(prepared, UTTERANCE, cfg.sampler.pool_retrieved)
-        pool = distinct(codes + retrieved)
+        pool = distinct(retrieved + codes)  # known-first: the retrieved codes, then the samples
         pool_ids = [cond.code_ids(c, prepared.slotted) for c in pool]
         pool_ids = [ids + [PAD_ID] * (mc.max_code_len - len(ids)) for ids in pool_ids if len(ids) <= mc.max_code_len]
         losses = denoising_loss(model, alpha, utt_ids.repeat(len(pool_ids), 1), utt_mask.repeat(len(pool_ids), 1),
                                 torch.tensor(pool_ids))
-        ranked = rank_by_denoising(model, cond, alpha, [prepared], [pool], top_k=cfg.sampler.top_k)[0]
+        ranked = rank_by_denoising(model, cond, alpha, [prepared], [pool], top_k=cfg.sampler.top_k,
+                                   known=[len(distinct(retrieved))])[0]
 
     golden = {
         "description": __doc__.strip().splitlines()[0],

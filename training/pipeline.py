@@ -25,18 +25,70 @@ from .predictions import exact_match_table, format_exact_match, prediction_row, 
 from .train import train
 
 
-def retrieved_only(cond, language: str, limit: int, out: Path) -> dict:
-    """Exact match of the retrieved codes alone (slots filled, retrieval order): the pool without the model."""
+VARIANTS = {
+    # name: (which codes, how they are ranked)
+    "samples, votes": ("samples", "votes"),
+    "samples, denoise rank": ("samples", "loss"),
+    "retrieved codes only, retrieval order": ("retrieved", "order"),
+    "retrieved codes only, denoise rank": ("retrieved", "loss"),
+    "pool, denoise rank": ("pool", "loss"),
+    "pool, known-first": ("known-first", "loss"),
+}
+
+
+def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Path) -> dict:
+    """Exact match of each part of the candidate pool and each ranking, from one sampling pass: the samples (the same
+    noise as the shipped ranking: request i, seed i), the retrieved codes with slots filled, and every distinct
+    code's denoising loss. Each variant's predictions go to run_dir/test.<variant>.predictions.jsonl."""
+    import math
+
+    import torch
+
+    from .sample import denoising_loss, distinct, generate, pad_rows
+    from .checkpoint import schedule_for
+    from .tokenizer import PAD_ID
+
     examples = data.load_benchmark(language, "test")[: limit or None]
-    rows = []
-    for e in examples:
+    alpha, sigma = schedule_for(cfg)
+    sc, mc = cfg.sampler, cfg.model
+    voted = generate(model, tok, alpha, sigma, [e.utterance for e in examples], sc.steps, sc.samples, 0,
+                     top_k=sc.samples, clamp=sc.clamp, cond=cond, rank="votes", pool_retrieved=0)
+    rows = {name: [] for name in VARIANTS}
+    for e, votes in zip(examples, voted):
         prepared = cond.prepare(e.utterance)
-        codes = cond.retrieved_candidates(prepared, e.utterance, 5)
-        rows.append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
-                                   candidates=[{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(codes)],
-                                   system="retrieve-and-fill", steps=None, samples=None, table=e.table))
-    write_predictions(out, rows)
-    return exact_match_table(rows)
+        samples = [c["code"] for c in votes]
+        retrieved = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved))
+        union = distinct(retrieved + samples)
+        ids = {c: cond.code_ids(c, prepared.slotted) for c in union}
+        fits = [c for c in union if len(ids[c]) <= mc.max_code_len]
+        loss = {}
+        if fits:
+            utt, mask = pad_rows([prepared.input_ids] * len(fits), mc.max_utterance_len)
+            codes = torch.tensor([ids[c] + [PAD_ID] * (mc.max_code_len - len(ids[c])) for c in fits])
+            loss = dict(zip(fits, denoising_loss(model, alpha, utt, mask, codes).tolist()))
+
+        def by_loss(codes):
+            scored = sorted((c for c in codes if c in loss), key=lambda c: loss[c])
+            return [{"code": c, "score": round(math.exp(-loss[c]), 6)} for c in scored] + \
+                [{"code": c, "score": 0.0} for c in codes if c not in loss]
+
+        lists = {
+            "samples, votes": votes,
+            "samples, denoise rank": by_loss(distinct(samples)),
+            "retrieved codes only, retrieval order": [{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(retrieved)],
+            "retrieved codes only, denoise rank": by_loss(retrieved),
+            "pool, denoise rank": by_loss(distinct(samples + retrieved)),
+            "pool, known-first": by_loss(retrieved) + by_loss([c for c in distinct(samples) if c not in retrieved]),
+        }
+        for name, cands in lists.items():
+            rows[name].append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
+                                             candidates=cands[: sc.top_k], system=name.replace(", ", "/").replace(" ", "-"),
+                                             steps=sc.steps, samples=sc.samples, table=e.table))
+    out = {}
+    for name, r in rows.items():
+        write_predictions(run_dir / f"test.{name.replace(', ', '.').replace(' ', '-')}.predictions.jsonl", r)
+        out[name] = exact_match_table(r)
+    return out
 
 
 def main(argv=None) -> None:
@@ -68,6 +120,11 @@ def main(argv=None) -> None:
         summary = train(cfg)
     model_device = resolve_device(cfg.train.device)
     model, cfg, tok = load_checkpoint(run_dir)
+    # Sampler settings given on the command line apply to what ships (e.g. --rank for a run trained before).
+    for key, value in parse_overrides(rest).items():
+        name = key.split(".", 1)[-1].replace("-", "_")
+        if (key.startswith("sampler.") or "." not in key) and hasattr(cfg.sampler, name):
+            setattr(cfg.sampler, name, make_config(args.preset, {f"sampler.{name}": value}).sampler.__dict__[name])
     export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
     bundled, cfg, tok = load_bundle(bundle_dir, model_device)
     cond = load_conditioner(bundle_dir, cfg, tok)
@@ -99,18 +156,13 @@ def main(argv=None) -> None:
                                          system=system, clamp=mode, cond=cond)
             print(format_exact_match(f"{system} {args.language} clamp={mode}", clamp_table[mode]), flush=True)
 
-    # The pool's parts, so nobody mistakes retrieval for generation: the diffusion samples alone (ranked by the
-    # denoising loss, and by votes), and the retrieved codes alone (slots filled, in retrieval order, no model).
+    # The pool's parts, so nobody mistakes retrieval for generation: the diffusion samples alone, the retrieved
+    # codes alone, and each ranking of them (one sampling pass; pool_variants).
     variants = {}
     if args.variants and cfg.sampler.pool_retrieved > 0:
-        for name, rank, pool in (("samples, denoise rank", "denoise", 0), ("samples, votes", "votes", 0)):
-            variants[name] = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit, system=system,
-                                      cond=cond, rank=rank, pool_retrieved=pool,
-                                      out=run_dir / f"test.{rank}-{pool}.predictions.jsonl")
-            print(format_exact_match(f"{system} {args.language} {name}", variants[name]), flush=True)
-        variants["retrieved codes only"] = retrieved_only(cond, args.language, args.eval_limit,
-                                                          run_dir / "test.retrieved.predictions.jsonl")
-        print(format_exact_match(f"retrieve-and-fill {args.language}", variants["retrieved codes only"]), flush=True)
+        variants = pool_variants(bundled, tok, cfg, cond, args.language, args.eval_limit, run_dir)
+        for name, table in variants.items():
+            print(format_exact_match(f"{args.language} {name}", table), flush=True)
 
     k_curve = {}
     for k in [int(x) for x in args.k_curve.split(",") if x]:

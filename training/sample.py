@@ -170,10 +170,12 @@ def pad_rows(rows: Sequence[Sequence[int]], length: int) -> Tuple[torch.Tensor, 
 
 
 def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
-                      pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256) -> List[List[Dict[str, float]]]:
+                      pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
+                      known: Optional[Sequence[int]] = None) -> List[List[Dict[str, float]]]:
     """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss; score exp(-loss).
-    A code longer than the model's code length cannot be scored (nor produced by the model): it goes after the
-    scored ones with score 0."""
+    With `known` (rank "known-first"), the first known[r] codes of pool r (the retrieved ones) are ranked among
+    themselves and come before the rest (the samples), ranked among themselves. A code longer than the model's code
+    length cannot be scored (nor produced by the model): it goes after the scored ones of its group with score 0."""
     cfg = model.cfg
     device = next(model.parameters()).device
     jobs = []  # (request index, code, code ids)
@@ -196,9 +198,14 @@ def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor,
         scored[r].append((loss, code))
     ranked: List[List[Dict[str, float]]] = []
     for r, codes in enumerate(too_long):
-        by_loss = sorted(scored[r], key=lambda g: g[0])  # sorted() is stable: ties keep pool order
-        ranked.append([{"code": c, "score": round(math.exp(-loss), 6)} for loss, c in by_loss][:top_k]
-                      + [{"code": c, "score": 0.0} for c in codes])
+        first = set(pools[r][: known[r]]) if known is not None else set()
+        out: List[Dict[str, float]] = []
+        for group in ([True, False] if known is not None else [False]):
+            in_group = (lambda c: (c in first) == group) if known is not None else (lambda c: True)
+            by_loss = sorted((g for g in scored[r] if in_group(g[1])), key=lambda g: g[0])  # stable: ties keep pool order
+            out += [{"code": c, "score": round(math.exp(-loss), 6)} for loss, c in by_loss]
+            out += [{"code": c, "score": 0.0} for c in codes if in_group(c)]
+        ranked.append(out)
     return [c[:top_k] for c in ranked]
 
 
@@ -265,8 +272,13 @@ def generate(
             sampled_conf.append(conf[chunk])
     if rank == "votes" and pool_retrieved == 0:
         return [rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)]
-    pools = [distinct(s + cond.retrieved_candidates(p, u, pool_retrieved))
-             for s, p, u in zip(sampled, prepared, utterances)]
+    retrieved = [cond.retrieved_candidates(p, u, pool_retrieved) for p, u in zip(prepared, utterances)]
+    if rank == "known-first":
+        # The model's own samples reconstruct easily (they are its own estimates), so one pool ranked by the loss
+        # puts them first whatever they are worth: the retrieved codes are ranked among themselves and go first.
+        pools = [distinct(r + s) for s, r in zip(sampled, retrieved)]
+        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved])
+    pools = [distinct(s + r) for s, r in zip(sampled, retrieved)]
     if rank == "denoise":
         return rank_by_denoising(model, cond, alpha, prepared, pools, top_k)
     # votes with a pool: the samples' ranking first, then the retrieved codes not already among them

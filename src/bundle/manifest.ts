@@ -35,8 +35,11 @@ export interface ModelConfig {
   parameters: number;
 }
 
-/** Ranking of the candidate pool: "votes" (agreement × confidence) or "denoise" (the model's denoising loss). */
-export type RankMode = "votes" | "denoise";
+/**
+ * Ranking of the candidate pool: "votes" (agreement × confidence), "denoise" (the pool by the model's denoising loss)
+ * or "known-first" (the retrieved codes by that loss, then the samples by it).
+ */
+export type RankMode = "votes" | "denoise" | "known-first";
 
 export interface DiffusionSchedule {
   T: number;
@@ -57,7 +60,7 @@ export interface SamplerDefaults {
   rank?: RankMode;
   /** Retrieved codes (slots filled) that join the samples in the ranked pool; absent = 0. */
   pool_retrieved?: number;
-  /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times); needed for "denoise". */
+  /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times); needed for "denoise" and "known-first". */
   rank_times?: number[];
 }
 
@@ -149,14 +152,14 @@ export function parseManifest(json: unknown): BundleManifest {
     }
   }
   const { rank, pool_retrieved: poolRetrieved, rank_times: rankTimes } = manifest.sampler ?? {};
-  if (rank === "denoise" && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
+  if ((rank === "denoise" || rank === "known-first") && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
     throw new Error("manifest.json: a model ranked by \"denoise\" needs sampler.rank_times");
   }
   if (rankTimes !== undefined && (!Array.isArray(rankTimes) || rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T))) {
     throw new Error("manifest.json: sampler.rank_times must be times in 1..T");
   }
-  if (rank !== undefined && rank !== "votes" && rank !== "denoise") {
-    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes" or "denoise"`);
+  if (rank !== undefined && rank !== "votes" && rank !== "denoise" && rank !== "known-first") {
+    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes", "denoise" or "known-first"`);
   }
   if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
     throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");

@@ -174,8 +174,11 @@ describe("Engine (golden bundle, cpu)", () => {
     // The pool: the samples and pool_retrieved retrieved codes, ranked, at most top_k.
     expect(last.candidates.length).toBeLessThanOrEqual(Math.min(top_k, samples + (bundle.manifest.sampler.pool_retrieved ?? 0)));
     expect(new Set(last.candidates.map((c) => normalizeWhitespace(c.code))).size).toBe(last.candidates.length);
-    const scores = last.candidates.map((c) => c.score);
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // Rank known-first: the retrieved codes, then the samples, each best first.
+    for (const fromKnown of [true, false]) {
+      const scores = last.candidates.filter((c) => (c.fromKnownRequest ?? false) === fromKnown).map((c) => c.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    }
     expect(last.truncatedTokens).toBe(0);
   });
 
@@ -276,13 +279,14 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(last.knownRequests[0]?.code).toBe("AND(GreaterThanEqual(25),LessThan(50))");
   });
 
-  it("ranks samples and retrieved codes together by denoising loss, marking the retrieved ones", async () => {
+  it("ranks the retrieved codes by denoising loss, then the samples (rank known-first), marking the retrieved ones", async () => {
     const golden = readJson("golden.json") as Golden;
     const s = golden.sampling;
     const { top_k: topK, samples, pool_retrieved: poolRetrieved = 0 } = bundle.manifest.sampler;
-    // PyTorch's pool for this request: its samples, then the retrieved codes with the request's literals filled in.
-    expect(s.pool.slice(0, s.codes.length)).toEqual(s.codes);
-    const retrieved = s.pool.slice(s.codes.length);
+    // PyTorch's pool for this request: the retrieved codes with the request's literals filled in, then its samples.
+    expect(bundle.manifest.sampler.rank).toBe("known-first");
+    expect(s.pool.slice(poolRetrieved)).toEqual(s.codes);
+    const retrieved = s.pool.slice(0, poolRetrieved);
     expect(retrieved).toHaveLength(poolRetrieved);
     expect(retrieved[0]).toBe("AND(GreaterThanEqual(25),LessThan(50))");
     const retrievedKeys = new Set(retrieved.map(normalizeWhitespace));
@@ -302,10 +306,15 @@ describe("Engine (golden bundle, cpu)", () => {
         expect(c.fromKnownRequest, c.code).toBe(retrievedKeys.has(normalizeWhitespace(c.code)));
         expect(c.code).not.toMatch(/[⟨⟩]/);
       }
-      // Scores exp(−loss) in [0, 1], best first; 0 only for a code too long for max_code_len to be scored.
-      const scores = candidates.map((c) => c.score);
-      expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)).toBe(true);
-      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      // The retrieved codes first, then the samples; within each, scores exp(−loss) in [0, 1], best first (0 only
+      // for a code too long for max_code_len to be scored).
+      const known = candidates.filter((c) => c.fromKnownRequest);
+      expect(candidates.slice(0, known.length)).toEqual(known);
+      for (const group of [known, candidates.filter((c) => !c.fromKnownRequest)]) {
+        const scores = group.map((c) => c.score);
+        expect(scores.every((x) => Number.isFinite(x) && x >= 0 && x <= 1)).toBe(true);
+        expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      }
       // A retrieved code's score does not depend on the noise: it is PyTorch's (rounded there to 6 decimals).
       for (const c of candidates.filter((x) => x.fromKnownRequest)) {
         expect(Math.abs(c.score - (goldenScore.get(c.code) as number))).toBeLessThan(1e-6);

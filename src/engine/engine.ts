@@ -159,7 +159,7 @@ export class Engine {
     this.maxUtteranceLen = this.conditioner
       ? Math.min(mc.request_len ?? mc.max_utterance_len, mc.max_utterance_len)
       : mc.max_utterance_len;
-    this.rankTimes = manifest.sampler.rank_times ?? []; // parseManifest: present whenever rank is "denoise"
+    this.rankTimes = manifest.sampler.rank_times ?? []; // parseManifest: present whenever the ranking reads the model
   }
 
   /** The encoder's input for a request: slots and retrieved codes, or the plain BPE ids; and how much was cut. */
@@ -282,8 +282,10 @@ export class Engine {
   }
 
   /**
-   * The final ranking (training/sample.py generate): by votes over the samples, or, with rank "denoise", the pool
-   * of samples and retrieved codes (slots filled) ordered by the model's denoising loss.
+   * The final ranking (training/sample.py generate): by votes over the samples; with rank "denoise", the pool of
+   * samples and retrieved codes (slots filled) ordered by the model's denoising loss; with "known-first", the
+   * retrieved codes ordered by that loss, then the samples ordered by it (a sample is the model's own estimate, so
+   * its loss is low whatever it is worth: in one pool the samples would come first).
    */
   private async rank(
     utterance: string,
@@ -301,14 +303,16 @@ export class Engine {
     const mark = (list: Candidate[]): FinalStep["candidates"] =>
       list.map((c) => ({ ...c, fromKnownRequest: fromKnown.has(normalizeWhitespace(c.code)) }));
     if (rank === "votes" && retrieved.length === 0) return rankCandidates(codes, confidence, this.sampler.top_k);
-    const pool = distinctCodes([...codes, ...retrieved]);
-    if (rank === "denoise") {
+    const knownFirst = rank === "known-first";
+    const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
+    if (rank === "denoise" || knownFirst) {
       const conditioner = this.conditioner;
       const idsOf = (code: string): number[] =>
         conditioner ? conditioner.codeIds(code, prepared.slotted) : this.tokenizer.encode(code);
+      const knownCount = knownFirst ? distinctCodes(retrieved).length : 0;
       const encoded = this.model.encode(uttIds, uttMask);
       try {
-        return mark(await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k));
+        return mark(await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k, knownCount));
       } finally {
         encoded.dispose();
       }

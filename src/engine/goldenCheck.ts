@@ -181,7 +181,7 @@ export async function checkGolden(
     const codes = result.finalIds.map((ids) => fillPrepared(prepared, decodeSlotted(tokenizer, codeIds(ids))));
     const votes = rankCandidates(codes, result.confidence, manifest.sampler.top_k);
     const retrieved = conditioner.retrievedCandidates(prepared, golden.utterance, manifest.sampler.pool_retrieved ?? 0);
-    const pool = distinctCodes([...codes, ...retrieved]);
+    const pool = distinctCodes([...retrieved, ...codes]); // rank "known-first": the retrieved codes, then the samples
     const poolIds = rows(goldenInts(s.pool_ids), Lc);
     const idsOf = (code: string): number[] => conditioner.codeIds(code, prepared.slotted);
     const ourPoolIds = pool.map(idsOf).filter((ids) => ids.length <= Lc).map((ids) => [...ids, ...new Array<number>(Lc - ids.length).fill(PAD_ID)]);
@@ -190,7 +190,8 @@ export async function checkGolden(
     let candidates: { code: string; score: number }[];
     try {
       losses = await denoisingLoss(model, reference, poolIds, s.rank_times);
-      candidates = await rankByDenoising(model, reference, pool, idsOf, manifest.sampler.rank_times ?? [], manifest.sampler.top_k);
+      candidates = await rankByDenoising(model, reference, pool, idsOf, manifest.sampler.rank_times ?? [], manifest.sampler.top_k,
+        distinctCodes(retrieved).length);
     } finally {
       reference.dispose();
     }

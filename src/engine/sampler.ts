@@ -286,8 +286,11 @@ export async function rankByDenoising(
   idsOf: (code: string) => number[],
   times: readonly number[],
   topK: number,
+  knownCount = 0,
 ): Promise<Candidate[]> {
   const Lc = model.config.max_code_len;
+  // Rank "known-first": the first knownCount codes (the retrieved ones) are ranked among themselves and go first.
+  const known = new Set(pool.slice(0, knownCount));
   const scored: { code: string; ids: number[] }[] = [];
   const tooLong: string[] = [];
   for (const code of pool) {
@@ -296,9 +299,15 @@ export async function rankByDenoising(
     else tooLong.push(code);
   }
   const losses = await denoisingLoss(model, encoded, scored.map((s) => s.ids), times);
-  const ranked = scored
-    .map((s, i) => ({ code: s.code, loss: losses[i] as number }))
-    .sort((a, b) => a.loss - b.loss) // stable: ties keep pool order
-    .map((s) => ({ code: s.code, score: Math.exp(-s.loss) }));
-  return [...ranked, ...tooLong.map((code) => ({ code, score: 0 }))].slice(0, Math.max(0, topK));
+  const withLoss = scored.map((s, i) => ({ code: s.code, loss: losses[i] as number }));
+  const out: Candidate[] = [];
+  for (const first of knownCount > 0 ? [true, false] : [false]) {
+    const inGroup = (code: string): boolean => knownCount === 0 || known.has(code) === first;
+    const ranked = withLoss
+      .filter((s) => inGroup(s.code))
+      .sort((a, b) => a.loss - b.loss) // stable: ties keep pool order
+      .map((s) => ({ code: s.code, score: Math.exp(-s.loss) }));
+    out.push(...ranked, ...tooLong.filter(inGroup).map((code) => ({ code, score: 0 })));
+  }
+  return out.slice(0, Math.max(0, topK));
 }
