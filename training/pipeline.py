@@ -21,7 +21,7 @@ from .checkpoint import load_checkpoint, load_conditioner, resolve_device
 from .config import add_config_arguments, make_config, parse_overrides
 from .evaluate import evaluate
 from .export import attach_eval, export_bundle, load_bundle
-from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
+from .predictions import exact_match_table, format_exact_match, prediction_row, read_predictions, write_predictions
 from .train import train
 
 
@@ -107,6 +107,9 @@ def main(argv=None) -> None:
     parser.add_argument("--variants", action="store_true",
                         help="also score the pool's parts: samples only (denoise and votes) and retrieved codes only")
     parser.add_argument("--clamp-modes", action="store_true", help="also score the other clamping modes")
+    parser.add_argument("--variants-limit", type=int, default=0, help="score the variants on the first N test items only")
+    parser.add_argument("--reuse-predictions", action="store_true",
+                        help="score the run's test.predictions.jsonl of the same bundle instead of sampling again")
     add_config_arguments(parser)
     args, rest = parser.parse_known_args(argv)
     cfg = make_config(args.preset, parse_overrides(rest))
@@ -130,8 +133,17 @@ def main(argv=None) -> None:
     cond = load_conditioner(bundle_dir, cfg, tok)
 
     system = f"codefusion-{cfg.train.preset}"
-    scores = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
-                      out=run_dir / "test.predictions.jsonl", system=system, cond=cond)
+    if args.reuse_predictions:
+        rows = read_predictions(run_dir / "test.predictions.jsonl")
+        if rows[0]["steps"] != cfg.sampler.steps or rows[0]["samples"] != cfg.sampler.samples:
+            raise SystemExit("test.predictions.jsonl was made with other sampler settings")
+        scores = exact_match_table(rows)
+        scores.update(steps=cfg.sampler.steps, samples=cfg.sampler.samples, clamp=cfg.sampler.clamp,
+                      rank=cfg.sampler.rank, pool_retrieved=cfg.sampler.pool_retrieved, seconds=None,
+                      distinct=round(sum(len(r["candidates"]) for r in rows) / len(rows), 2))
+    else:
+        scores = evaluate(bundled, tok, cfg, args.language, "test", limit=args.eval_limit,
+                          out=run_dir / "test.predictions.jsonl", system=system, cond=cond)
     print(format_exact_match(f"{system} {args.language} K={scores['steps']} n={scores['samples']}", scores), flush=True)
     base_rows = baseline_predictions(args.language)
     if args.eval_limit:
@@ -160,7 +172,7 @@ def main(argv=None) -> None:
     # codes alone, and each ranking of them (one sampling pass; pool_variants).
     variants = {}
     if args.variants and cfg.sampler.pool_retrieved > 0:
-        variants = pool_variants(bundled, tok, cfg, cond, args.language, args.eval_limit, run_dir)
+        variants = pool_variants(bundled, tok, cfg, cond, args.language, args.variants_limit or args.eval_limit, run_dir)
         for name, table in variants.items():
             print(format_exact_match(f"{args.language} {name}", table), flush=True)
 
