@@ -41,6 +41,7 @@ def evaluate(
     cond=None,
     rank: Optional[str] = None,
     pool_retrieved: Optional[int] = None,
+    start: int = 0,
 ) -> Dict[str, float]:
     """Exact-match table of the model on a split; writes the predictions file when `out` is given.
 
@@ -49,14 +50,15 @@ def evaluate(
     steps = steps or cfg.sampler.steps
     samples = samples or cfg.sampler.samples
     clamp = clamp or cfg.sampler.clamp
-    examples = data.load_benchmark(language, split)
+    examples = data.load_benchmark(language, split)[start:]
     if limit:
         examples = examples[:limit]
     alpha, sigma = schedule_for(cfg)
     started = time.time()
     rank = rank or cfg.sampler.rank
     pool_retrieved = cfg.sampler.pool_retrieved if pool_retrieved is None else pool_retrieved
-    candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed,
+    # request i of the split gets seed + i wherever the slice starts, so slices evaluated apart join up exactly
+    candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed + start,
                           top_k=cfg.sampler.top_k, clamp=clamp, cond=cond, rank=rank, pool_retrieved=pool_retrieved)
     seconds = time.time() - started
     rows = [
@@ -82,6 +84,7 @@ def main(argv=None) -> None:
     parser.add_argument("--samples", type=int, default=None, help="samples n per request (default: the config's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="only the first N items (quick checks)")
+    parser.add_argument("--start", type=int, default=0, help="skip the first N items (to evaluate a split in parts)")
     parser.add_argument("--out", default=None, help="predictions file to write (JSON lines)")
     parser.add_argument("--scores", default=None, help="also write the scores as JSON here")
     parser.add_argument("--k-curve", default=None, help="comma-separated step counts to evaluate, e.g. 10,25,50,100,200")
@@ -122,7 +125,7 @@ def main(argv=None) -> None:
     for steps in ([int(k) for k in args.k_curve.split(",")] if args.k_curve else [args.steps]):
         out = Path(args.out) if args.out and not args.k_curve else None
         scores = evaluate(model, tok, cfg, language, args.split, steps, args.samples, args.seed, args.limit, out, system,
-                          args.clamp, cond, args.rank, args.pool_retrieved)
+                          args.clamp, cond, args.rank, args.pool_retrieved, args.start)
         results[str(scores["steps"])] = scores
         print(format_exact_match(f"{system} {language} K={scores['steps']} n={scores['samples']}", scores))
         print(f"  ({scores['seconds']}s for {scores['n']} requests, clamp {scores['clamp']}, "
