@@ -190,9 +190,10 @@ test("a corrupt cache entry is replaced; the Models panel lists and deletes the 
 
   await page.getByText("Models in this browser").click();
   const entry = page.getByTestId("cached-cf");
-  await expect(entry).toContainText(/Excel CF rules: [\d.]+ MB \(3 files\)/);
+  // manifest, tokenizer, slot tagger, retrieval index and the one weight shard
+  await expect(entry).toContainText(/Excel CF rules: [\d.]+ MB \(5 files\)/);
   await expect(page.getByText(/This site uses [\d.]+ MB/)).toBeVisible();
   await entry.getByRole("button", { name: "Delete" }).click();
-  await expect(page.getByText(/Deleted the Excel CF rules model from this browser \(3 files\)/)).toBeVisible();
+  await expect(page.getByText(/Deleted the Excel CF rules model from this browser \(5 files\)/)).toBeVisible();
   await expect(page.getByTestId("cached-cf")).toHaveCount(0);
 });
