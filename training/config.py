@@ -153,7 +153,7 @@ def make_config(preset: str, overrides: Optional[Dict[str, Any]] = None) -> Conf
     cfg.train.preset = preset
     for key, value in (overrides or {}).items():
         section, name = _locate(cfg, key)
-        setattr(getattr(cfg, section), name, _coerce(getattr(getattr(cfg, section), name), value))
+        setattr(getattr(cfg, section), name, coerce_value(getattr(getattr(cfg, section), name), value))
     return cfg
 
 
@@ -178,7 +178,7 @@ def name_in(section_obj: Any, name: str) -> bool:
     return name in {f.name for f in dataclasses.fields(section_obj)}
 
 
-def _coerce(current: Any, value: Any) -> Any:
+def coerce_value(current: Any, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     if isinstance(current, bool):

@@ -30,9 +30,9 @@ from .diffusion import strided_timesteps
 from .export import export_bundle, load_bundle
 from .model import CodeFusion
 from .retrieval import build_index, decode_slotted
-from .sample import denoising_loss, distinct, rank_times, pad_rows, rank_by_denoising, rank_candidates, sample, token_confidence
+from .sample import denoising_loss, distinct, rank_by_denoising, rank_candidates, rank_times, sample, token_confidence
 from .slots import SLOT_TOKENS, load_tagger, save_tagger
-from .tensors import code_length
+from .tensors import code_length, pad_rows
 from .tokenizer import BYTE_OFFSET, PAD_ID, Tokenizer, tokenizer_path
 
 ROOT = Path(__file__).resolve().parent.parent

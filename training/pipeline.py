@@ -18,59 +18,34 @@ from pathlib import Path
 from . import data
 from .baseline import predict as baseline_predictions
 from .checkpoint import load_checkpoint, load_conditioner, resolve_device
-from .config import add_config_arguments, make_config, parse_overrides
+from .config import add_config_arguments, coerce_value, make_config, parse_overrides
 from .evaluate import evaluate
 from .export import attach_eval, export_bundle, load_bundle
 from .predictions import exact_match_table, format_exact_match, prediction_row, read_predictions, write_predictions
 from .train import train
 
 
-VARIANTS = {
-    # name: (which codes, how they are ranked)
-    "samples, votes": ("samples", "votes"),
-    "samples, denoise rank": ("samples", "loss"),
-    "retrieved codes only, retrieval order": ("retrieved", "order"),
-    "retrieved codes only, denoise rank": ("retrieved", "loss"),
-    "pool, denoise rank": ("pool", "loss"),
-    "pool, known-first": ("known-first", "loss"),
-}
-
-
 def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Path) -> dict:
     """Exact match of each part of the candidate pool and each ranking, from one sampling pass: the samples (the same
     noise as the shipped ranking: request i, seed i), the retrieved codes with slots filled, and every distinct
     code's denoising loss. Each variant's predictions go to run_dir/test.<variant>.predictions.jsonl."""
-    import math
-
-    import torch
-
-    from .sample import denoising_loss, distinct, generate, pad_rows
     from .checkpoint import schedule_for
-    from .tokenizer import PAD_ID
+    from .sample import distinct, generate, order_by_loss, pool_losses
 
     examples = data.load_benchmark(language, "test")[: limit or None]
     alpha, sigma = schedule_for(cfg)
-    sc, mc = cfg.sampler, cfg.model
+    sc = cfg.sampler
     voted = generate(model, tok, alpha, sigma, [e.utterance for e in examples], sc.steps, sc.samples, 0,
                      top_k=sc.samples, clamp=sc.clamp, cond=cond, rank="votes", pool_retrieved=0)
-    rows = {name: [] for name in VARIANTS}
+    rows: dict = {}
     for e, votes in zip(examples, voted):
         prepared = cond.prepare(e.utterance)
         samples = [c["code"] for c in votes]
         retrieved = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved))
-        union = distinct(retrieved + samples)
-        ids = {c: cond.code_ids(c, prepared.slotted) for c in union}
-        fits = [c for c in union if len(ids[c]) <= mc.max_code_len]
-        loss = {}
-        if fits:
-            utt, mask = pad_rows([prepared.input_ids] * len(fits), mc.max_utterance_len)
-            codes = torch.tensor([ids[c] + [PAD_ID] * (mc.max_code_len - len(ids[c])) for c in fits])
-            loss = dict(zip(fits, denoising_loss(model, alpha, utt, mask, codes).tolist()))
+        loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + samples)])[0]
 
         def by_loss(codes):
-            scored = sorted((c for c in codes if c in loss), key=lambda c: loss[c])
-            return [{"code": c, "score": round(math.exp(-loss[c]), 6)} for c in scored] + \
-                [{"code": c, "score": 0.0} for c in codes if c not in loss]
+            return order_by_loss(codes, loss)
 
         lists = {
             "samples, votes": votes,
@@ -81,7 +56,7 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
             "pool, known-first": by_loss(retrieved) + by_loss([c for c in distinct(samples) if c not in retrieved]),
         }
         for name, cands in lists.items():
-            rows[name].append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
+            rows.setdefault(name, []).append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
                                              candidates=cands[: sc.top_k], system=name.replace(", ", "/").replace(" ", "-"),
                                              steps=sc.steps, samples=sc.samples, table=e.table))
     out = {}
@@ -127,7 +102,7 @@ def main(argv=None) -> None:
     for key, value in parse_overrides(rest).items():
         name = key.split(".", 1)[-1].replace("-", "_")
         if (key.startswith("sampler.") or "." not in key) and hasattr(cfg.sampler, name):
-            setattr(cfg.sampler, name, make_config(args.preset, {f"sampler.{name}": value}).sampler.__dict__[name])
+            setattr(cfg.sampler, name, coerce_value(getattr(cfg.sampler, name), value))
     export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
     bundled, cfg, tok = load_bundle(bundle_dir, model_device)
     cond = load_conditioner(bundle_dir, cfg, tok)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
@@ -27,7 +27,7 @@ from .model import CodeFusion
 from .noise import gaussian_noise
 from .predictions import normalize_whitespace
 from .retrieval import Conditioner, Prepared, decode_slotted
-from .tensors import code_length, decode_code, encode_utterances
+from .tensors import code_length, pad_rows
 from .tokenizer import PAD_ID, Tokenizer
 
 
@@ -157,56 +157,50 @@ def denoising_loss(model: CodeFusion, alpha: torch.Tensor, utt_ids: torch.Tensor
     return total / len(times)
 
 
-def pad_rows(rows: Sequence[Sequence[int]], length: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Rows of ids cut to `length` and padded with PAD_ID, and the mask of their real positions (at least one)."""
-    ids = torch.full((len(rows), length), PAD_ID, dtype=torch.long)
-    mask = torch.zeros((len(rows), length), dtype=torch.bool)
-    for i, row in enumerate(rows):
-        row = list(row)[:length]
-        if row:
-            ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : max(1, len(row))] = True
-    return ids, mask
-
-
-def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
-                      pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
-                      known: Optional[Sequence[int]] = None) -> List[List[Dict[str, float]]]:
-    """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss; score exp(-loss).
-    With `known` (rank "known-first"), the first known[r] codes of pool r (the retrieved ones) are ranked among
-    themselves and come before the rest (the samples), ranked among themselves. A code longer than the model's code
-    length cannot be scored (nor produced by the model): it goes after the scored ones of its group with score 0."""
+def pool_losses(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
+                pools: Sequence[Sequence[str]], batch_size: int = 256) -> List[Dict[str, float]]:
+    """For each request, code -> denoising_loss of every code of its pool that fits in the model's code length."""
     cfg = model.cfg
     device = next(model.parameters()).device
     jobs = []  # (request index, code, code ids)
-    too_long: List[List[str]] = [[] for _ in prepared]
     for r, (prep, pool) in enumerate(zip(prepared, pools)):
         for code in pool:
             ids = cond.code_ids(code, prep.slotted)
             if len(ids) <= cfg.max_code_len:
                 jobs.append((r, code, ids + [PAD_ID] * (cfg.max_code_len - len(ids))))
-            else:
-                too_long[r].append(code)
-    losses: List[float] = []
+    out: List[Dict[str, float]] = [{} for _ in prepared]
     for start in range(0, len(jobs), batch_size):
         chunk = jobs[start:start + batch_size]
         utt_ids, utt_mask = pad_rows([prepared[r].input_ids for r, _, _ in chunk], cfg.max_utterance_len)
         code_ids = torch.tensor([ids for _, _, ids in chunk], dtype=torch.long)
-        losses += denoising_loss(model, alpha, utt_ids.to(device), utt_mask.to(device), code_ids.to(device)).cpu().tolist()
-    scored: List[List[Tuple[float, str]]] = [[] for _ in prepared]
-    for (r, code, _), loss in zip(jobs, losses):
-        scored[r].append((loss, code))
-    ranked: List[List[Dict[str, float]]] = []
-    for r, codes in enumerate(too_long):
-        first = set(pools[r][: known[r]]) if known is not None else set()
-        out: List[Dict[str, float]] = []
-        for group in ([True, False] if known is not None else [False]):
-            in_group = (lambda c: (c in first) == group) if known is not None else (lambda c: True)
-            by_loss = sorted((g for g in scored[r] if in_group(g[1])), key=lambda g: g[0])  # stable: ties keep pool order
-            out += [{"code": c, "score": round(math.exp(-loss), 6)} for loss, c in by_loss]
-            out += [{"code": c, "score": 0.0} for c in codes if in_group(c)]
-        ranked.append(out)
-    return [c[:top_k] for c in ranked]
+        losses = denoising_loss(model, alpha, utt_ids.to(device), utt_mask.to(device), code_ids.to(device)).cpu().tolist()
+        for (r, code, _), loss in zip(chunk, losses):
+            out[r][code] = loss
+    return out
+
+
+def order_by_loss(codes: Sequence[str], loss: Dict[str, float]) -> List[Dict[str, float]]:
+    """`codes` by increasing loss, score exp(-loss), ties in the given order; then those without a loss (too long to
+    be scored, nor produced by the model) with score 0."""
+    scored = sorted((c for c in codes if c in loss), key=lambda c: loss[c])  # sorted() is stable
+    return [{"code": c, "score": round(math.exp(-loss[c]), 6)} for c in scored] + \
+        [{"code": c, "score": 0.0} for c in codes if c not in loss]
+
+
+def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
+                      pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
+                      known: Optional[Sequence[int]] = None) -> List[List[Dict[str, float]]]:
+    """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss (order_by_loss).
+    With `known` (rank "known-first"), the first known[r] codes of pool r (the retrieved ones) are ranked among
+    themselves and come before the rest (the samples), ranked among themselves."""
+    losses = pool_losses(model, cond, alpha, prepared, pools, batch_size)
+    ranked = []
+    for r, (pool, loss) in enumerate(zip(pools, losses)):
+        if known is None:
+            ranked.append(order_by_loss(pool, loss)[:top_k])
+        else:
+            ranked.append((order_by_loss(pool[: known[r]], loss) + order_by_loss(pool[known[r]:], loss))[:top_k])
+    return ranked
 
 
 def distinct(codes: Sequence[str]) -> List[str]:

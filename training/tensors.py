@@ -24,16 +24,22 @@ class PairTensors:
     kept: List[int]  # indices of the input pairs that fit (code no longer than Lc)
 
 
-def encode_utterances(tok: Tokenizer, texts: Sequence[str], max_len: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Ids truncated to max_len (the start of the request is kept) and their mask; an empty text gets one pad."""
-    ids = torch.full((len(texts), max_len), PAD_ID, dtype=torch.long)
-    mask = torch.zeros((len(texts), max_len), dtype=torch.bool)
-    for i, text in enumerate(texts):
-        row = tok.encode(text)[:max_len]
+def pad_rows(rows: Sequence[Sequence[int]], length: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Rows of ids cut to `length` (the start is kept) and padded with PAD_ID, and the mask of their real positions;
+    an empty row gets one masked-in pad."""
+    ids = torch.full((len(rows), length), PAD_ID, dtype=torch.long)
+    mask = torch.zeros((len(rows), length), dtype=torch.bool)
+    for i, row in enumerate(rows):
+        row = list(row)[:length]
         if row:
             ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : max(len(row), 1)] = True
+        mask[i, : max(1, len(row))] = True
     return ids, mask
+
+
+def encode_utterances(tok: Tokenizer, texts: Sequence[str], max_len: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Ids truncated to max_len (the start of the request is kept) and their mask; an empty text gets one pad."""
+    return pad_rows([tok.encode(text) for text in texts], max_len)
 
 
 def encode_codes(tok: Tokenizer, codes: Sequence[str], max_len: int) -> Tuple[torch.Tensor, List[int]]:

@@ -28,11 +28,10 @@ from .checkpoint import resolve_device, save_checkpoint, schedule_for
 from .config import Config, add_config_arguments, make_config, parse_overrides
 from .model import CodeFusion
 from .predictions import exact_match_table
-from .sample import generate
 from .retrieval import Conditioner, build_index
-from .sample import pad_rows
+from .sample import generate
 from .slots import SLOT_TOKENS, save_tagger, train_tagger
-from .tensors import cpd_inputs, encode_codes, identifier_token_table, pair_tensors
+from .tensors import cpd_inputs, encode_codes, identifier_token_table, pad_rows, pair_tensors
 from .tokenizer import PAD_ID, Tokenizer, tokenizer_path
 
 T_BUCKETS = 10
