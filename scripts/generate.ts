@@ -117,7 +117,10 @@ async function main(): Promise<void> {
   for (const [i, request] of requests.entries()) {
     let final: FinalStep | undefined;
     if (request.utterance.trim() !== "") {
-      for await (const step of engine.generate({ utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps })) {
+      // A CF request's table header: the model may name its columns (c[k]), as the app does with its table.
+      const header = Array.isArray(request.table?.[0]) ? (request.table[0] as unknown[]).map(String) : undefined;
+      const generation = { utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps, header };
+      for await (const step of engine.generate(generation)) {
         if (step.done) final = step;
       }
     }

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { CodeEditor, type EditorMarker } from "./app/components/CodeEditor";
 import { Candidates, copyText } from "./app/components/Candidates";
 import { CodeInsights } from "./app/components/CodeInsights";
+import { SAMPLE_TABLE_CHOICE, tableHeader, type CfTableChoice } from "./app/components/CfPreview";
 import { KnownRequests } from "./app/components/KnownRequests";
 import { DenoiseProgress } from "./app/components/DenoiseProgress";
 import { ModelsPanel } from "./app/components/ModelsPanel";
@@ -47,6 +48,7 @@ export function App() {
   const [scrub, setScrub] = useState<number | null>(null);
   const [edited, setEdited] = useState<string | null>(null);
   const [copiedEditor, setCopiedEditor] = useState(false);
+  const [cfTable, setCfTable] = useState<CfTableChoice>(SAMPLE_TABLE_CHOICE);
   const linkParams = useRef(new URLSearchParams(location.search));
   // A link with a request runs it once the model is ready: the link reproduces the result.
   const runFromLink = useRef(linkParams.current.has("q"));
@@ -85,11 +87,18 @@ export function App() {
     setSelected(0);
     setScrub(null);
     setEdited(null);
-    engine.generate({ utterance: settings.prompt, steps: settings.steps, samples: settings.samples, seed: settings.seed });
+    engine.generate({
+      utterance: settings.prompt,
+      steps: settings.steps,
+      samples: settings.samples,
+      seed: settings.seed,
+      // A CF rule may name a column of the preview's table (sample or pasted): the model reads its header.
+      ...(settings.language === "cf" ? { header: tableHeader(cfTable) } : {}),
+    });
     const storage = safeStorage();
     const entry: RecentRequest = { ...settings, prompt: settings.prompt, at: Date.now() };
     setRecent(storage ? addRecent(storage, entry) : [entry, ...recent]);
-  }, [engine, settings, recent]);
+  }, [engine, settings, recent, cfTable]);
 
   useEffect(() => {
     if (ready && runFromLink.current && settings.prompt.trim() !== "") {
@@ -243,7 +252,9 @@ export function App() {
               }}
             />
           )}
-          {candidate && <CodeInsights language={settings.language} code={finalCode} />}
+          {candidate && (
+            <CodeInsights language={settings.language} code={finalCode} cfTable={cfTable} onCfTable={setCfTable} />
+          )}
           {finished && <KnownRequests requests={run.knownRequests} />}
         </div>
       </main>

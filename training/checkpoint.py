@@ -62,4 +62,4 @@ def load_conditioner(directory: Path, cfg: Config, tok: Tokenizer):
     directory = Path(directory)
     tagger = load_tagger(directory / "tagger.json") if mc.slots else None
     index = RetrievalIndex.load(directory / "index.json") if mc.neighbours > 0 else None
-    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots)
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns)

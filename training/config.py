@@ -32,6 +32,7 @@ class ModelConfig:
     slots: bool = False  # literals of request and code become typed placeholders, filled back after decoding
     neighbours: int = 0  # the encoder also reads the slotted code of this many retrieved training pairs
     request_len: int = 48  # tokens of the request kept before the retrieved codes (the rest is cut)
+    columns: bool = False  # the request may name a column of its table (CF): col slots, ids after SEP (slots.py)
     base_vocab_size: int = 0  # BPE vocabulary; vocab_size adds the placeholder ids when slots or neighbours are on
 
 
@@ -83,6 +84,7 @@ class TrainConfig:
     pretrain_uncond_prob: float = 0.5  # pre-training task mix: unconditional generation vs CPD
     cpd_mask_prob: float = 0.5  # share of identifier/keyword tokens masked in CPD
     extra_pairs: bool = True  # add the tldr pairs (Bash) to fine-tuning
+    column_pairs: int = 0  # CF: this many column-style pairs per training pair (training/cf_columns.py); sets model.columns
     index_extra: bool = False  # the retrieval index also holds the extra pairs (train.make_conditioner)
     retrieval_query: str = "words"  # words | template: what retrieval compares (retrieval.query_text)
     train_subset: int = 0  # fine-tune on the first N training pairs only (tests); 0 = all

@@ -36,6 +36,11 @@ class Example:
     code: str
     table: Optional[list] = None
 
+    @property
+    def header(self) -> Optional[List[str]]:
+        """The table's column names (CF), which the request may name (training/slots.py, col slots); else None."""
+        return [str(h) for h in self.table[0]] if self.table else None
+
 
 def check_language(language: str) -> str:
     if language not in LANGUAGES:

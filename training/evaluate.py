@@ -59,7 +59,8 @@ def evaluate(
     pool_retrieved = cfg.sampler.pool_retrieved if pool_retrieved is None else pool_retrieved
     # request i of the split gets seed + i wherever the slice starts, so slices evaluated apart join up exactly
     candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed + start,
-                          top_k=cfg.sampler.top_k, clamp=clamp, cond=cond, rank=rank, pool_retrieved=pool_retrieved)
+                          top_k=cfg.sampler.top_k, clamp=clamp, cond=cond, rank=rank, pool_retrieved=pool_retrieved,
+                          headers=[e.header for e in examples])
     seconds = time.time() - started
     rows = [
         prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code, candidates=c,

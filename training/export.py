@@ -26,7 +26,7 @@ from .checkpoint import load_checkpoint, schedule_for
 from .config import Config
 from .model import CodeFusion
 from .sample import rank_times
-from .slots import SEP, SLOT_TOKENS
+from .slots import BASE_SLOT_TOKENS, SEP, SLOT_TOKENS
 from .tokenizer import MASK_ID, PAD_ID, Tokenizer
 
 FORMAT = "codefusion-bundle"
@@ -156,7 +156,7 @@ def export_conditioning(cfg: Config, run_dir: Path, out_dir: Path) -> dict | Non
         files[key] = {"file": name, "byteLength": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
     return {
         **files,
-        "slotTokens": list(SLOT_TOKENS),
+        "slotTokens": list(SLOT_TOKENS if mc.columns else BASE_SLOT_TOKENS),
         "separator": SEP,
         "baseVocabSize": mc.base_vocab_size,
     }

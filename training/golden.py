@@ -31,7 +31,7 @@ from .export import export_bundle, load_bundle
 from .model import CodeFusion
 from .retrieval import build_index, decode_slotted
 from .sample import denoising_loss, distinct, rank_by_denoising, rank_candidates, rank_times, sample, token_confidence
-from .slots import SLOT_TOKENS, load_tagger, save_tagger
+from .slots import BASE_SLOT_TOKENS, load_tagger, save_tagger
 from .tensors import code_length, pad_rows
 from .tokenizer import BYTE_OFFSET, PAD_ID, Tokenizer, tokenizer_path
 
@@ -64,7 +64,7 @@ def golden_model(tok: Tokenizer, seed: int) -> Tuple[CodeFusion, Config]:
     cfg.train.language = "cf"
     cfg.train.out_dir = "testdata/golden"
     cfg.model.base_vocab_size = tok.vocab_size
-    cfg.model.vocab_size = tok.vocab_size + len(SLOT_TOKENS)
+    cfg.model.vocab_size = tok.vocab_size + len(BASE_SLOT_TOKENS)
     torch.manual_seed(seed)
     model = CodeFusion(cfg.model, cfg.diffusion.T)
     with torch.no_grad():

@@ -36,10 +36,11 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
     alpha, sigma = schedule_for(cfg)
     sc = cfg.sampler
     voted = generate(model, tok, alpha, sigma, [e.utterance for e in examples], sc.steps, sc.samples, 0,
-                     top_k=sc.samples, clamp=sc.clamp, cond=cond, rank="votes", pool_retrieved=0)
+                     top_k=sc.samples, clamp=sc.clamp, cond=cond, rank="votes", pool_retrieved=0,
+                     headers=[e.header for e in examples])
     rows: dict = {}
     for e, votes in zip(examples, voted):
-        prepared = cond.prepare(e.utterance)
+        prepared = cond.prepare(e.utterance, header=e.header)
         samples = [c["code"] for c in votes]
         retrieved = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved))
         loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + samples)])[0]

@@ -55,6 +55,7 @@ class Entry:
     code: str  # as written
     slotted_utterance: str
     slotted_code: str
+    header: Optional[List[str]] = None  # the table's column names, for a pair that names a column (CF)
 
 
 class RetrievalIndex:
@@ -114,7 +115,8 @@ class RetrievalIndex:
     # --- the bundle file -----------------------------------------------------------------------------------
     def to_json(self) -> dict:
         return {"version": 1, "query": self.query,
-                "entries": [[e.utterance, e.code, e.slotted_utterance, e.slotted_code] for e in self.entries]}
+                "entries": [[e.utterance, e.code, e.slotted_utterance, e.slotted_code] + ([e.header] if e.header else [])
+                            for e in self.entries]}
 
     @classmethod
     def from_json(cls, obj: dict) -> "RetrievalIndex":
@@ -128,11 +130,13 @@ class RetrievalIndex:
         return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
-def build_index(pairs: Sequence[Tuple[str, str]], tagger: Optional[SlotTagger], query: str = "words") -> RetrievalIndex:
+def build_index(pairs: Sequence[Tuple], tagger: Optional[SlotTagger], query: str = "words") -> RetrievalIndex:
+    """pairs: (utterance, code) or (utterance, code, header); a header's column words become col slots."""
     entries = []
-    for utterance, code in pairs:
-        slotted = slot_request(utterance, tagger)
-        entries.append(Entry(utterance, code, slotted.text, slot_code(code, slotted.slots)))
+    for utterance, code, *rest in pairs:
+        header = [str(h) for h in rest[0]] if rest and rest[0] else None
+        slotted = slot_request(utterance, tagger, header)
+        entries.append(Entry(utterance, code, slotted.text, slot_code(code, slotted.slots), header))
     return RetrievalIndex(entries, query)
 
 
@@ -195,13 +199,15 @@ class Conditioner:
     With neither slots nor retrieval (the plain configuration) the input is the request's BPE ids, as before."""
 
     def __init__(self, tok, tagger: Optional[SlotTagger], index: Optional[RetrievalIndex], neighbours: int,
-                 max_len: int, request_len: int, use_slots: bool):
-        self.tok, self.tagger, self.index = tok, tagger, index
+                 max_len: int, request_len: int, use_slots: bool, columns: bool = False):
+        self.tok, self.tagger, self.index, self.columns = tok, tagger, index, columns
         self.k, self.max_len, self.request_len, self.use_slots = neighbours, max_len, request_len, use_slots
 
-    def prepare(self, utterance: str, exclude: int = -1) -> Prepared:
+    def prepare(self, utterance: str, exclude: int = -1, header: Optional[Sequence[object]] = None) -> Prepared:
+        """header: the column names of the table the request is about (CF), or None."""
         # without slots too, the user's own ⟨ ⟩ never become placeholder ids
-        slotted = slot_request(utterance, self.tagger) if self.use_slots else Slotted(neutralise(utterance), [])
+        header = header if self.columns else None  # a model without col slots never sees one
+        slotted = slot_request(utterance, self.tagger, header) if self.use_slots else Slotted(neutralise(utterance), [])
         found = []
         if self.index is not None and self.k > 0:
             found = self.index.neighbours(query_text(utterance, slotted.text, self.index.query), self.k, exclude)
@@ -228,7 +234,7 @@ class Conditioner:
         for i, _ in found[:count]:
             entry = self.index.entries[i]
             if self.use_slots:
-                own = slot_request(entry.utterance, self.tagger).values()
+                own = slot_request(entry.utterance, self.tagger, entry.header).values()
                 values = {**own, **prepared.slotted.values()}
                 out.append(fill_slots(entry.slotted_code, values))
             else:

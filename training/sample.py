@@ -236,18 +236,20 @@ def generate(
     rank: str = "votes",
     pool_retrieved: int = 0,
     exclude: Optional[Sequence[int]] = None,
+    headers: Optional[Sequence[Optional[Sequence[str]]]] = None,
 ) -> List[List[Dict[str, float]]]:
     """Top-k candidates for each utterance: n = `samples` samples each; request i starts from the engine's noise for
     seed + i (request_noise), as `npm run generate` does for line i.
 
     With a conditioner the request is slotted and its neighbours retrieved (exclude[i]: the index entry request i
-    must not find, for leave-one-out checks on training pairs); with pool_retrieved > 0 the neighbours' codes,
+    must not find, for leave-one-out checks on training pairs; headers[i]: the column names of its table, CF); with pool_retrieved > 0 the neighbours' codes,
     slots filled, join the samples; rank "denoise" orders the pool by the model's denoising loss."""
     cfg = model.cfg
     device = next(model.parameters()).device
     if cond is None:
         cond = Conditioner(tok, None, None, 0, cfg.max_utterance_len, cfg.max_utterance_len, False)
-    prepared = [cond.prepare(u, exclude[i] if exclude is not None else -1) for i, u in enumerate(utterances)]
+    prepared = [cond.prepare(u, exclude[i] if exclude is not None else -1, headers[i] if headers is not None else None)
+                for i, u in enumerate(utterances)]
     utt_ids, utt_mask = pad_rows([p.input_ids for p in prepared], cfg.max_utterance_len)
     sampled: List[List[str]] = []
     sampled_conf: List[List[float]] = []

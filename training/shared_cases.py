@@ -5,7 +5,8 @@
 testdata/slots/tagger.json    a slot tagger trained on the CF training split (the test vectors' weights)
 testdata/slots/cases.json     requests of every language -> placeholders, slots, tagged spans; codes -> slotted
                               code and filled back; fnv1a of a few strings
-testdata/retrieval/index.json an index of the first 300 Bash and all CF training pairs' (with that tagger)
+testdata/retrieval/index.json an index of the first 300 Bash and all CF training pairs (with that tagger) and
+                              200 CF column pairs (training/cf_columns.py, with their headers)
 testdata/retrieval/cases.json queries -> neighbours (entry, score), encoder input ids (CF tokenizer), retrieved
                               candidates
 testdata/noise.json           the engine's seeded noise (noise.py = src/engine/random.ts) for a few seeds
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import data
 from .noise import gaussian_noise
 from .retrieval import QUERY_MODES, Conditioner, RetrievalIndex, build_index, query_text
+from .cf_columns import column_pairs
 from .slots import fnv1a, save_tagger, slot_code, slot_request, fill_slots, train_tagger, load_tagger
 from .tokenizer import Tokenizer, tokenizer_path
 
@@ -40,21 +42,39 @@ HAND_MADE = [
     ("set the value to ⟨num7⟩ or ⟨num0⟩ please", "echo ⟨num0⟩"),
     ("", ""),
 ]
+# Requests about a table (CF column slots): request, code, header.
+SAMPLE_HEADER = ["Customer", "Region", "Sales", "Order date", "Paid"]  # the app's sample table (src/app/cfPreview.ts)
+HAND_MADE_COLUMNS = [
+    ("Highlight sales above 100", "GreaterThan(c[2], 100)", SAMPLE_HEADER),
+    ("color customers from the North region", "TextEquals(c[1], North)", SAMPLE_HEADER),
+    ("orders where Order Date is blank", "Blanks(c[3])", SAMPLE_HEADER),
+    ("top 3 of Total Books Sold", "Top(c[2], 3)", ["Title", "Books Sold", "Total Books Sold"]),
+    ("Color the NIGHTS that are 5", "Equals(c[1], 5)", ["ID", "Nights"]),
+    ("Preise über 5 in der Spalte Größe", "GreaterThan(c[0], 5)", ["Größe", "Preis"]),
+    ("highlight duplicate values in the index", "Duplicate()", ["Index", "Value"]),
+    ("class sizes over 30", "GreaterThan(c[1], 30)", ["Class", "Sizes"]),
+    ("Highlight 'Status' equal to Done", "TextEquals(c[1], Done)", ["Task", "Status"]),
+    ("students' grades above average", "AboveAverage(c[1])", ["Student", "Grade"]),
+    ("sales 2020 and sales 2021 above 7", "GreaterThan(c[1], 7)", ["Region", "Sales 2020", "Sales 2021"]),
+    ("a, b, c, d and e", "a", ["a", "b", "c", "d", "e"]),
+]
 
 
 def slot_cases(tagger) -> list:
-    requests = list(HAND_MADE)
+    requests = [(u, c, None) for u, c in HAND_MADE] + list(HAND_MADE_COLUMNS)
     for language in data.LANGUAGES:
-        requests += [(e.utterance, e.code) for e in data.load_benchmark(language, "test")[:60]]
+        requests += [(e.utterance, e.code, None) for e in data.load_benchmark(language, "test")[:60]]
+    requests += [(e.utterance, e.code, e.header) for e in data.load_benchmark("cf", "test")]
     cases = []
-    for utterance, code in requests:
+    for utterance, code, header in requests:
         spans = tagger.spans(utterance)
-        slotted = slot_request(utterance, tagger)
-        plain = slot_request(utterance, None)
+        slotted = slot_request(utterance, tagger, header)
+        plain = slot_request(utterance, None, header)
         coded = slot_code(code, slotted.slots)
         cases.append({
             "request": utterance,
             "code": code,
+            "header": header,
             "tagged": [list(s) for s in spans],
             "slotted": slotted.text,
             "slots": [[s.kind, s.index, s.text] for s in slotted.slots],
@@ -90,22 +110,25 @@ def main() -> None:
 
     pairs = [(e.utterance, e.code) for e in data.load_benchmark("bash", "train")[:300]]
     pairs += [(e.utterance, e.code) for e in cf_train]
+    pairs += [(e.utterance, e.code, e.header) for e in column_pairs(cf_train)[:200]]
     index = build_index(pairs, tagger)
     index.save(RETRIEVAL_DIR / "index.json")
     tok = Tokenizer.from_file(tokenizer_path("cf"))
-    queries = [u for u, _ in HAND_MADE]
-    queries += [e.utterance for e in data.load_benchmark("cf", "test")[:40]]
-    queries += [e.utterance for e in data.load_benchmark("bash", "test")[:40]]
+    queries = [(u, None) for u, _ in HAND_MADE] + [(u, h) for u, _, h in HAND_MADE_COLUMNS]
+    queries += [(e.utterance, e.header) for e in data.load_benchmark("cf", "test")[:40]]
+    queries += [(e.utterance, e.header) for e in data.load_benchmark("cf", "test")[60:100]]
+    queries += [(e.utterance, None) for e in data.load_benchmark("bash", "test")[:40]]
     cases = []
     for mode in QUERY_MODES:  # the same entries read both ways (index.json says "words"; "template" is Python's)
         mode_index = RetrievalIndex(index.entries, mode)
-        cond = Conditioner(tok, tagger, mode_index, 2, 96, 48, True)
-        for i, q in enumerate(queries):
+        cond = Conditioner(tok, tagger, mode_index, 2, 96, 48, True, columns=True)
+        for i, (q, header) in enumerate(queries):
             exclude = i if i % 7 == 3 else -1  # a few leave-one-out queries
-            prepared = cond.prepare(q, exclude)
+            prepared = cond.prepare(q, exclude, header)
             query = query_text(q, prepared.slotted.text, mode)
             cases.append({
                 "request": q,
+                "header": header,
                 "query_mode": mode,
                 "exclude": exclude,
                 "query": query,

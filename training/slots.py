@@ -13,6 +13,10 @@ Kinds (at most MAX_PER_KIND of each per request, numbered in order of first appe
   file  a file name or glob: a.csv, *.so, .log, "*.txt" without quotes
   num   a number not glued to a word: 7, 10 (of "10MB"), 3.5
   val   an unquoted literal found by the learnt tagger (FB in "contain FB", myCommand, REGEX): see SlotTagger
+  col   a column of the table the request is about (CF rules): words of the request that name a header
+        column ("sales" for a header "Sales") become ⟨col0⟩, filled back as the column reference c[k]; see
+        column_spans. Only when a header is given; its tokens come after SEP, so models without columns keep
+        their ids.
 
 The rules are the same in training/slots.py and src/lang/slots.ts; testdata/slots/cases.json holds the shared
 cases that prove it (both test suites read it). The tagger's weights ship inside each model bundle.
@@ -31,8 +35,12 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 SLOT_KINDS = ("str", "var", "path", "file", "num", "val")
 MAX_PER_KIND = 4
 SEP = "⟨sep⟩"  # separates the request from the retrieved code in the encoder's input (retrieval.py)
-SLOT_TOKENS: Tuple[str, ...] = tuple(f"⟨{k}{i}⟩" for k in SLOT_KINDS for i in range(MAX_PER_KIND)) + (SEP,)
-PLACEHOLDER = re.compile(r"⟨(str|var|path|file|num|val)([0-%d])⟩|⟨sep⟩" % (MAX_PER_KIND - 1))
+COLUMN_KIND = "col"
+SLOT_TOKENS: Tuple[str, ...] = (tuple(f"⟨{k}{i}⟩" for k in SLOT_KINDS for i in range(MAX_PER_KIND)) + (SEP,)
+                                + tuple(f"⟨{COLUMN_KIND}{i}⟩" for i in range(MAX_PER_KIND)))
+# The placeholders of a model without columns: the first part of SLOT_TOKENS (bundles list theirs in the manifest).
+BASE_SLOT_TOKENS = SLOT_TOKENS[: SLOT_TOKENS.index(SEP) + 1]
+PLACEHOLDER = re.compile(r"⟨(str|var|path|file|num|val|col)([0-%d])⟩|⟨sep⟩" % (MAX_PER_KIND - 1))
 
 
 def neutralise(text: str) -> str:
@@ -100,11 +108,68 @@ def _candidate_spans(request: str) -> List[Tuple[int, int, str]]:
     return sorted(spans)
 
 
-def extract_slots(request: str, tagged: Sequence[Tuple[int, int]] = ()) -> Slotted:
+# ------------------------------------------------------------------------------------------------ table columns
+# A CF rule is about one column of the user's table ("highlight sales above 100" -> GreaterThan(c[2], 100) for a
+# header Customer | Region | Sales). The request names the column by its header's words, in any case, singular or
+# plural ("books sold" for "Books Sold", "nights" for "Nights"). Words every table has ("value", "index", "cells")
+# never name a column on their own.
+
+HEADER_WORD = re.compile(r"\w+")
+GENERIC_HEADER_WORDS = frozenset({
+    "index", "value", "cell", "column", "row", "data", "number", "the", "of", "a", "an", "in", "and", "or", "to",
+    "for", "by", "no", "is", "it", "that", "with", "are", "on", "at",
+})
+
+
+def header_stem(word: str) -> str:
+    """Lower case without a plural s ("Nights" -> "night", "class" stays), so request and header words meet."""
+    w = word.lower()
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def column_spans(request: str, header: Sequence[object]) -> List[Tuple[int, int, int]]:
+    """(start, end, column) of every run of request words that names a header column, left to right.
+
+    At each word the longest run of consecutive words equal (by header_stem) to consecutive words of one
+    column's name wins, if it holds a word outside GENERIC_HEADER_WORDS; ties go to the shorter name, then the
+    earlier column. The run is then skipped."""
+    words = [(m.start(), m.end(), header_stem(m.group())) for m in HEADER_WORD.finditer(request)]
+    names = [[header_stem(w) for w in HEADER_WORD.findall(str(h))] for h in header]
+    spans: List[Tuple[int, int, int]] = []
+    i = 0
+    while i < len(words):
+        best: Optional[Tuple[Tuple[int, int, int], int, int]] = None
+        for k, name in enumerate(names):
+            for first in range(len(name)):
+                n = 0
+                while i + n < len(words) and first + n < len(name) and words[i + n][2] == name[first + n]:
+                    n += 1
+                if n and any(w not in GENERIC_HEADER_WORDS for w in name[first:first + n]):
+                    key = (n, -len(name), -k)
+                    if best is None or key > best[0]:
+                        best = (key, k, n)
+        if best is None:
+            i += 1
+            continue
+        _, k, n = best
+        spans.append((words[i][0], words[i + n - 1][1], k))
+        i += n
+    return spans
+
+
+def column_reference(column: int) -> str:
+    return f"c[{column}]"
+
+
+def extract_slots(request: str, tagged: Sequence[Tuple[int, int]] = (), header: Optional[Sequence[object]] = None) -> Slotted:
     """Replace the request's literals by placeholders. `tagged`: extra (start, end) spans from the tagger (kind val),
-    used only where they overlap no rule-found literal."""
+    used only where they overlap no rule-found literal. `header`: the table's column names (CF); the words that
+    name a column become a col slot whose value is the column reference, and no other literal overlaps them."""
     request = neutralise(request)
-    spans = _candidate_spans(request)
+    columns = column_spans(request, header) if header else []
+    spans = [sp for sp in _candidate_spans(request) if all(sp[1] <= s or sp[0] >= e for s, e, _ in columns)]
+    references = {(a, b): column_reference(k) for a, b, k in columns}
+    spans += [(a, b, COLUMN_KIND) for a, b, _ in columns]
     for a, b in tagged:
         if all(b <= s or a >= e for s, e, _ in spans):
             spans.append((a, b, "val"))
@@ -115,7 +180,7 @@ def extract_slots(request: str, tagged: Sequence[Tuple[int, int]] = ()) -> Slott
     out: List[str] = []
     prev = 0
     for a, b, kind in spans:
-        literal = request[a:b]
+        literal = references[(a, b)] if kind == COLUMN_KIND else request[a:b]
         slot = by_text.get((kind, literal))
         if slot is None:
             if counters[kind] >= MAX_PER_KIND:
@@ -145,7 +210,7 @@ def slot_code(code: str, slots: Sequence[Slot]) -> str:
     """The code with each slot's literal replaced by its placeholder (longest literals first, no overlaps)."""
     code = neutralise(code)
     taken: List[Tuple[int, int, str]] = []
-    for slot in sorted(slots, key=lambda s: (-len(s.text), SLOT_KINDS.index(s.kind), s.index)):
+    for slot in sorted(slots, key=lambda s: (-len(s.text), _kind_order(s.kind), s.index)):
         for m in _code_pattern(slot).finditer(code):
             if all(m.end() <= s or m.start() >= e for s, e, _ in taken):
                 taken.append((m.start(), m.end(), slot.token))
@@ -157,6 +222,10 @@ def slot_code(code: str, slots: Sequence[Slot]) -> str:
         prev = b
     out.append(code[prev:])
     return "".join(out)
+
+
+def _kind_order(kind: str) -> int:
+    return len(SLOT_KINDS) if kind == COLUMN_KIND else SLOT_KINDS.index(kind)
 
 
 def fill_slots(code: str, values: Dict[str, str]) -> str:
@@ -308,14 +377,14 @@ def train_tagger(pairs: Sequence[Tuple[str, str]], epochs: int = 8, lr: float = 
 
 # ----------------------------------------------------------------------------------------------- one pair at a time
 
-def slot_pair(request: str, code: str, tagger: Optional[SlotTagger]) -> Tuple[Slotted, str]:
+def slot_pair(request: str, code: str, tagger: Optional[SlotTagger], header: Optional[Sequence[object]] = None) -> Tuple[Slotted, str]:
     """The request and its code with placeholders (training); the code keeps literals the request does not have."""
-    slotted = extract_slots(request, tagger.spans(request) if tagger else ())
+    slotted = slot_request(request, tagger, header)
     return slotted, slot_code(code, slotted.slots)
 
 
-def slot_request(request: str, tagger: Optional[SlotTagger]) -> Slotted:
-    return extract_slots(request, tagger.spans(request) if tagger else ())
+def slot_request(request: str, tagger: Optional[SlotTagger], header: Optional[Sequence[object]] = None) -> Slotted:
+    return extract_slots(request, tagger.spans(request) if tagger else (), header)
 
 
 def save_tagger(tagger: SlotTagger, path: Path) -> None:

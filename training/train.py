@@ -30,7 +30,7 @@ from .model import CodeFusion
 from .predictions import exact_match_table
 from .retrieval import Conditioner, build_index
 from .sample import generate
-from .slots import SLOT_TOKENS, save_tagger, train_tagger
+from .slots import BASE_SLOT_TOKENS, SLOT_TOKENS, save_tagger, train_tagger
 from .tensors import cpd_inputs, encode_codes, identifier_token_table, pad_rows, pair_tensors
 from .tokenizer import PAD_ID, Tokenizer, tokenizer_path
 
@@ -123,9 +123,17 @@ class Trainer:
         """Train until max_steps or max_seconds (whichever first; 0 = unlimited, both 0 = skip the phase)."""
         if max_steps <= 0 and max_seconds <= 0:
             return
+        records: List[dict] = []
         if name in self.log:
-            print(f"[{name}] already done in the resumed run", flush=True)
-            return
+            # A finished phase goes on only when it is given a larger budget (--finetune_seconds 8000 after a
+            # 3000-second run): the cosine schedule then restarts from where the new budget puts it.
+            done = self.resumed if self.resumed is not None and self.resumed["phase"] == name + ":done" else None
+            if done is None or phase_progress(done["step"], done["seconds"], max_steps, max_seconds) >= 1.0:
+                print(f"[{name}] already done in the resumed run", flush=True)
+                return
+            print(f"[{name}] extending the finished phase from step {done['step']} ({done['seconds']:.0f} s)", flush=True)
+            records = self.log.pop(name)["records"]
+            self.resumed = {**done, "phase": name}
         tc = self.cfg.train
         self.model.train()
         start = time.time()
@@ -136,10 +144,8 @@ class Trainer:
         # Loss per tenth of the time range, summed on the device over each logging window (no sync per step).
         sums = torch.zeros(4, T_BUCKETS, device=self.device)
         per_t: Dict[str, list] = {}
-        records: List[dict] = []
         while True:
-            elapsed = time.time() - start
-            progress = max(step / max_steps if max_steps else 0.0, elapsed / max_seconds if max_seconds else 0.0)
+            progress = phase_progress(step, time.time() - start, max_steps, max_seconds)
             if self._should_stop(progress >= 1.0):
                 break
             for group in self.opt.param_groups:
@@ -219,7 +225,11 @@ def finetuning_pairs(cfg: Config) -> List[data.Example]:
     pairs = data.load_benchmark(cfg.train.language, "train")
     if cfg.train.train_subset:
         pairs = pairs[: cfg.train.train_subset]
-    elif cfg.train.extra_pairs:
+    if cfg.train.column_pairs > 0:
+        from .cf_columns import column_pairs
+
+        pairs = pairs + column_pairs(pairs, cfg.train.column_pairs)
+    if cfg.train.extra_pairs and not cfg.train.train_subset:
         pairs = pairs + data.load_extra_pairs(cfg.train.language)
     return pairs
 
@@ -238,7 +248,7 @@ def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], g
     else:
         inputs, code_rows, kept = [], [], []
         for i, p in enumerate(pairs):
-            prepared = cond.prepare(p.utterance, exclude=i)
+            prepared = cond.prepare(p.utterance, exclude=i, header=p.header)
             ids = cond.code_ids(p.code, prepared.slotted)
             if len(ids) <= mc.max_code_len:
                 inputs.append(prepared.input_ids)
@@ -268,20 +278,21 @@ def make_conditioner(cfg: Config, tok: Tokenizer, pairs: List[data.Example], run
     if not mc.slots and mc.neighbours <= 0:
         return None
     tagger = train_tagger([(p.utterance, p.code) for p in pairs]) if mc.slots else None
-    # The index holds the benchmark's training split (first in `pairs`, so leave-one-out positions agree); the
-    # extra pairs too with index_extra. Measured on Bash: retrieve-and-fill top-1 7.97 without the 28k tldr
-    # pairs, 7.73 with them (docs/results.md), and the bundle is 4x smaller without.
-    indexed = pairs if cfg.train.index_extra else pairs[: len(data.load_benchmark(cfg.train.language, "train"))]
+    # The index holds the benchmark's training split and the column pairs (first in `pairs`, so leave-one-out
+    # positions agree); the extra pairs too with index_extra. Measured on Bash: retrieve-and-fill top-1 7.97
+    # without the 28k tldr pairs, 7.73 with them (docs/results.md), and the bundle is 4x smaller without.
+    indexed = pairs if cfg.train.index_extra else [p for p in pairs if p.id >= 0 or p.table]
     index = None
     if mc.neighbours > 0:
-        index = build_index([(p.utterance, p.code) for p in indexed], tagger if mc.slots else None, cfg.train.retrieval_query)
+        index = build_index([(p.utterance, p.code, p.header if mc.columns else None) for p in indexed],
+                            tagger if mc.slots else None, cfg.train.retrieval_query)
     if run_dir is not None:
         run_dir.mkdir(parents=True, exist_ok=True)
         if tagger is not None:
             save_tagger(tagger, run_dir / "tagger.json")
         if index is not None:
             index.save(run_dir / "index.json")
-    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots)
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns)
 
 
 def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int,
@@ -294,9 +305,15 @@ def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: 
     alpha, sigma = schedule_for(cfg)
     sc = cfg.sampler
     cands = generate(model, tok, alpha, sigma, [p.utterance for p in chosen], sc.steps, sc.samples, seed=0, top_k=sc.top_k,
-                     clamp=sc.clamp, cond=cond, exclude=list(range(0, len(pairs), step))[:count])
+                     clamp=sc.clamp, cond=cond, exclude=list(range(0, len(pairs), step))[:count],
+                     headers=[p.header for p in chosen])
     rows = [{"gold": p.code, "candidates": c} for p, c in zip(chosen, cands)]
     return exact_match_table(rows)
+
+
+def phase_progress(step: int, seconds: float, max_steps: int, max_seconds: float) -> float:
+    """How far a phase is through its budget (1.0 = done): the larger of its step and time fractions (0 = no limit)."""
+    return max(step / max_steps if max_steps else 0.0, seconds / max_seconds if max_seconds else 0.0)
 
 
 def setup_distributed(device_name: str):
@@ -322,7 +339,9 @@ def train(cfg: Config) -> Optional[Dict]:
     tok_file = tokenizer_path(tc.language)
     tok = Tokenizer.from_file(tok_file)
     cfg.model.base_vocab_size = tok.vocab_size
-    cfg.model.vocab_size = tok.vocab_size + (len(SLOT_TOKENS) if cfg.model.slots or cfg.model.neighbours > 0 else 0)
+    cfg.model.columns = cfg.model.columns or tc.column_pairs > 0
+    slot_tokens = SLOT_TOKENS if cfg.model.columns else BASE_SLOT_TOKENS
+    cfg.model.vocab_size = tok.vocab_size + (len(slot_tokens) if cfg.model.slots or cfg.model.neighbours > 0 else 0)
     started = time.time()
     trainer = Trainer(cfg, device, rank, world)
     if tc.resume:

@@ -9,6 +9,8 @@ export interface RunRequest {
   steps: number;
   samples: number;
   seed: number;
+  /** CF: the column names of the preview's table, which the model may name (GenerationRequest.header). */
+  header?: readonly string[];
 }
 
 /** What every sample looked like after one denoising step. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeSlotted } from "../engine/retrieval";
-import { fillSlots, SlotTagger, slotRequest, slotValues, SLOT_TOKENS } from "../lang/slots";
+import { BASE_SLOT_TOKENS, fillSlots, SlotTagger, slotRequest, slotValues, SLOT_TOKENS } from "../lang/slots";
 import { createCodeTokenizer, PAD_ID } from "../tokenizer";
 import { parseManifest, sha256Hex, verifyShard } from "./manifest";
 
@@ -97,8 +97,15 @@ describe("golden bundle", () => {
     const reordered = goldenManifest();
     const tokens = reordered.conditioning.slotTokens;
     [tokens[0], tokens[1]] = [tokens[1], tokens[0]];
-    expect(tokens).toHaveLength(SLOT_TOKENS.length);
+    expect(tokens).toHaveLength(BASE_SLOT_TOKENS.length);
     expect(() => parseManifest(reordered)).toThrow(/placeholder tokens this app knows/);
+    // A model without columns lists the tokens up to the separator; one with columns lists them all.
+    const columns = goldenManifest();
+    columns.model.columns = true;
+    expect(() => parseManifest(columns)).toThrow(/placeholder tokens this app knows/);
+    columns.conditioning.slotTokens = [...SLOT_TOKENS];
+    columns.model.vocab_size += SLOT_TOKENS.length - BASE_SLOT_TOKENS.length;
+    expect(parseManifest(columns).model.columns).toBe(true);
     const separator = goldenManifest();
     separator.conditioning.separator = "⟨sep0⟩";
     expect(() => parseManifest(separator)).toThrow(/placeholder tokens this app knows/);

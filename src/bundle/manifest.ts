@@ -1,6 +1,6 @@
 // The browser bundle contract (docs/model-format.md), as TypeScript types, with the checks every loader makes
 // before it trusts a bundle: the format and version, the tensor table's bounds, each shard's SHA-256.
-import { SEP, SLOT_TOKENS } from "../lang/slots";
+import { BASE_SLOT_TOKENS, SEP, SLOT_TOKENS } from "../lang/slots";
 
 export const BUNDLE_FORMAT = "codefusion-bundle";
 export const BUNDLE_VERSION = 1;
@@ -28,6 +28,8 @@ export interface ModelConfig {
   slots?: boolean;
   /** Retrieved codes the encoder reads after the request (training/retrieval.py); absent = 0. */
   neighbours?: number;
+  /** Column slots (CF, training/cf_columns.py): the request's header names columns; absent = false. */
+  columns?: boolean;
   /** Request tokens kept before the retrieved codes. */
   request_len?: number;
   /** The BPE vocabulary; vocab_size adds the placeholder ids after it. */
@@ -170,8 +172,10 @@ export function parseManifest(json: unknown): BundleManifest {
     throw new Error("manifest.json: a model with slots or retrieval needs a conditioning entry");
   }
   if (cond) {
-    // The engine's placeholder ids are src/lang/slots.ts's SLOT_TOKENS order; another order would be misread.
-    if (!Array.isArray(cond.slotTokens) || JSON.stringify(cond.slotTokens) !== JSON.stringify(SLOT_TOKENS) || cond.separator !== SEP) {
+    // The engine's placeholder ids are src/lang/slots.ts's SLOT_TOKENS order; another order would be misread. A
+    // model with column slots lists them all, one without stops at the separator; model.columns says which.
+    const known = manifest.model.columns === true ? SLOT_TOKENS : BASE_SLOT_TOKENS;
+    if (!Array.isArray(cond.slotTokens) || JSON.stringify(cond.slotTokens) !== JSON.stringify(known) || cond.separator !== SEP) {
       throw new Error("manifest.json: conditioning.slotTokens and separator are not the placeholder tokens this app knows");
     }
     if (cond.baseVocabSize + cond.slotTokens.length !== manifest.model.vocab_size) {

@@ -33,6 +33,9 @@ export interface GenerationRequest {
   seed: number;
   /** Yield an intermediate item every this many steps (default 1); the final item is always yielded. */
   decodeEvery?: number;
+  /** The column names of the table the request is about (CF): a model with column slots names its columns as
+   * c[k]. Ignored by other models. */
+  header?: readonly string[];
 }
 
 export interface GeneratedSample {
@@ -153,6 +156,7 @@ export class Engine {
             maxLen: mc.max_utterance_len,
             requestLen: mc.request_len ?? mc.max_utterance_len,
             useSlots,
+            columns: mc.columns === true,
           })
         : null;
     this.slotText = useSlots && this.conditioner ? (utterance) => slotRequest(utterance, tagger).text : (u) => u;
@@ -163,9 +167,9 @@ export class Engine {
   }
 
   /** The encoder's input for a request: slots and retrieved codes, or the plain BPE ids; and how much was cut. */
-  private prepare(utterance: string): { prepared: Prepared; truncatedTokens: number } {
+  private prepare(utterance: string, header: readonly string[] | null): { prepared: Prepared; truncatedTokens: number } {
     if (this.conditioner) {
-      const prepared = this.conditioner.prepare(utterance);
+      const prepared = this.conditioner.prepare(utterance, -1, header);
       const requestIds = encodeSlotted(this.tokenizer, prepared.slotted.text).length;
       return { prepared, truncatedTokens: Math.max(0, requestIds - this.maxUtteranceLen) };
     }
@@ -193,7 +197,7 @@ export class Engine {
     if (!Number.isFinite(request.seed)) throw new RangeError(`seed must be a finite number, got ${request.seed}`);
     if (signal?.aborted) throw abortError();
 
-    const { prepared, truncatedTokens } = this.prepare(request.utterance);
+    const { prepared, truncatedTokens } = this.prepare(request.utterance, request.header ?? null);
     const uttIds = prepared.inputIds;
     const uttMask = uttIds.map(() => 1); // padding may be left out entirely (docs/model-format.md, Encoder)
     const pairs = stridedTimesteps(this.model.T, steps);

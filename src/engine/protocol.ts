@@ -102,7 +102,8 @@ function isGenerationRequest(value: unknown): value is GenerationRequest {
     typeof value.seed === "number" &&
     optionalNumber("steps") &&
     optionalNumber("samples") &&
-    optionalNumber("decodeEvery")
+    optionalNumber("decodeEvery") &&
+    (value.header === undefined || (Array.isArray(value.header) && value.header.every((h) => typeof h === "string")))
   );
 }
 

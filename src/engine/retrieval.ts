@@ -60,6 +60,8 @@ export interface RetrievalEntry {
   readonly code: string;
   readonly slottedUtterance: string;
   readonly slottedCode: string;
+  /** The table's column names, for a pair that names a column (CF); absent otherwise. */
+  readonly header?: readonly string[];
 }
 
 /** Python's Counter of the words: word -> count, in order of first appearance. */
@@ -83,8 +85,16 @@ function round9(x: number): number {
   return roundHalfEven(x * 1e9) / 1e9;
 }
 
-function isStringRow(row: unknown): row is [string, string, string, string] {
-  return Array.isArray(row) && row.length === 4 && row.every((cell) => typeof cell === "string");
+type IndexRow = [string, string, string, string] | [string, string, string, string, string[]];
+
+/** Four strings, then (for a pair that names a column) its table's header. */
+function isIndexRow(row: unknown): row is IndexRow {
+  if (!Array.isArray(row) || (row.length !== 4 && row.length !== 5)) return false;
+  const header = row[4] as unknown;
+  return (
+    row.slice(0, 4).every((cell) => typeof cell === "string") &&
+    (row.length === 4 || (Array.isArray(header) && header.every((cell) => typeof cell === "string")))
+  );
 }
 
 export class RetrievalIndex {
@@ -122,7 +132,7 @@ export class RetrievalIndex {
   }
 
   /** The index of a bundle's index.json: {"version": 1, "query": "words" | "template" (absent: "words"),
-   * "entries": [[utterance, code, slotted utterance, slotted code], ...]}. */
+   * "entries": [[utterance, code, slotted utterance, slotted code(, header)], ...]}. */
   static fromJson(json: unknown): RetrievalIndex {
     if (typeof json !== "object" || json === null || Array.isArray(json)) {
       throw new Error("index.json: expected an object");
@@ -131,15 +141,16 @@ export class RetrievalIndex {
     // Python does not read the version; refusing another one keeps a future format from being misread.
     if (version !== 1) throw new Error(`index.json: unknown version ${JSON.stringify(version)}`);
     if (!isQueryMode(query)) throw new Error(`index.json: unknown query mode ${JSON.stringify(query)}`);
-    if (!Array.isArray(entries) || !entries.every(isStringRow)) {
-      throw new Error("index.json: entries must be rows of four strings");
+    if (!Array.isArray(entries) || !entries.every(isIndexRow)) {
+      throw new Error("index.json: entries must be rows of four strings (and a header's column names)");
     }
     return new RetrievalIndex(
-      entries.map(([utterance, code, slottedUtterance, slottedCode]) => ({
+      entries.map(([utterance, code, slottedUtterance, slottedCode, header]) => ({
         utterance,
         code,
         slottedUtterance,
         slottedCode,
+        ...(header ? { header } : {}),
       })),
       query,
     );
@@ -275,6 +286,8 @@ export interface ConditionerOptions {
   /** At most this many tokens of the request itself. */
   readonly requestLen: number;
   readonly useSlots: boolean;
+  /** The model knows column slots (a CF model trained with column pairs): a request's header is used. */
+  readonly columns?: boolean;
 }
 
 /** Slots + retrieval + the encoder input, as training/retrieval.py's Conditioner. With neither slots nor
@@ -282,10 +295,13 @@ export interface ConditionerOptions {
 export class Conditioner {
   constructor(private readonly options: ConditionerOptions) {}
 
-  prepare(utterance: string, exclude = -1): Prepared {
-    const { tokenizer, tagger, index, neighbours: k, maxLen, requestLen, useSlots } = this.options;
-    // Without slots too, the user's own ⟨ ⟩ never become placeholder ids.
-    const slotted: Slotted = useSlots ? slotRequest(utterance, tagger) : { text: neutralise(utterance), slots: [] };
+  /** `header`: the column names of the table the request is about (CF), or null. */
+  prepare(utterance: string, exclude = -1, header: readonly string[] | null = null): Prepared {
+    const { tokenizer, tagger, index, neighbours: k, maxLen, requestLen, useSlots, columns } = this.options;
+    // A model without column slots never sees a header; without slots the user's own ⟨ ⟩ never become ids.
+    const slotted: Slotted = useSlots
+      ? slotRequest(utterance, tagger, columns ? header : null)
+      : { text: neutralise(utterance), slots: [] };
     const found =
       index !== null && k > 0 ? index.neighbours(queryText(utterance, slotted.text, index.query), k, exclude) : [];
     const entries = index?.entries ?? [];
@@ -312,7 +328,8 @@ export class Conditioner {
       const entry = index.entries[i];
       if (!useSlots) return entry.code;
       // The neighbour's own literals fill the slots this request lacks.
-      const values = new Map([...slotValues(slotRequest(entry.utterance, tagger)), ...slotValues(prepared.slotted)]);
+      const own = slotRequest(entry.utterance, tagger, entry.header ?? null);
+      const values = new Map([...slotValues(own), ...slotValues(prepared.slotted)]);
       return fillSlots(entry.slottedCode, values);
     });
   }

@@ -18,11 +18,14 @@ import {
   slotValues,
   tagFeatures,
   wordShape,
+  BASE_SLOT_TOKENS,
 } from "./slots";
 
 interface SlotCase {
   request: string;
   code: string;
+  /** The table's column names (CF column slots), or null. */
+  header: string[] | null;
   tagged: [number, number][];
   slotted: string;
   slots: [string, number, string][];
@@ -55,9 +58,10 @@ function mismatches<T>(got: (c: SlotCase) => T, expected: (c: SlotCase) => T): [
 }
 
 describe("the shared cases (testdata/slots/cases.json)", () => {
-  it("has cases, some with tagged spans", () => {
+  it("has cases, some with tagged spans and some with column slots", () => {
     expect(shared.cases.length).toBeGreaterThan(100);
     expect(shared.cases.some((c) => c.tagged.length > 0)).toBe(true);
+    expect(shared.cases.filter((c) => c.slots.some(([kind]) => kind === "col")).length).toBeGreaterThan(40);
   });
 
   it("hashes as Python's fnv1a", () => {
@@ -70,15 +74,15 @@ describe("the shared cases (testdata/slots/cases.json)", () => {
   });
 
   it("slots the requests the same way, with and without the tagger", () => {
-    expect(mismatches((c) => slotRequest(c.request, tagger).text, (c) => c.slotted)).toEqual([]);
-    expect(mismatches((c) => slotRows(slotRequest(c.request, tagger)), (c) => c.slots)).toEqual([]);
-    expect(mismatches((c) => slotRequest(c.request, null).text, (c) => c.slotted_without_tagger)).toEqual([]);
+    expect(mismatches((c) => slotRequest(c.request, tagger, c.header).text, (c) => c.slotted)).toEqual([]);
+    expect(mismatches((c) => slotRows(slotRequest(c.request, tagger, c.header)), (c) => c.slots)).toEqual([]);
+    expect(mismatches((c) => slotRequest(c.request, null, c.header).text, (c) => c.slotted_without_tagger)).toEqual([]);
   });
 
   it("slots the codes and fills them back the same way", () => {
-    const coded = (c: SlotCase): string => slotCode(c.code, slotRequest(c.request, tagger).slots);
+    const coded = (c: SlotCase): string => slotCode(c.code, slotRequest(c.request, tagger, c.header).slots);
     expect(mismatches(coded, (c) => c.slotted_code)).toEqual([]);
-    const filled = (c: SlotCase): string => fillSlots(c.slotted_code, slotValues(slotRequest(c.request, tagger)));
+    const filled = (c: SlotCase): string => fillSlots(c.slotted_code, slotValues(slotRequest(c.request, tagger, c.header)));
     expect(mismatches(filled, (c) => c.filled)).toEqual([]);
   });
 });
@@ -138,10 +142,22 @@ describe("the rules", () => {
     expect(slotCode("echo ⟨num0⟩ 5", slotted.slots)).toBe("echo <num0> ⟨num0⟩");
   });
 
-  it("has one token per kind and number, then ⟨sep⟩", () => {
-    expect(SLOT_TOKENS.length).toBe(25);
+  it("has one token per kind and number, then ⟨sep⟩, then the column tokens (so older models keep their ids)", () => {
+    expect(SLOT_TOKENS.length).toBe(29);
     expect(SLOT_TOKENS.slice(0, 5)).toEqual(["⟨str0⟩", "⟨str1⟩", "⟨str2⟩", "⟨str3⟩", "⟨var0⟩"]);
     expect(SLOT_TOKENS[24]).toBe("⟨sep⟩");
+    expect(SLOT_TOKENS.slice(25)).toEqual(["⟨col0⟩", "⟨col1⟩", "⟨col2⟩", "⟨col3⟩"]);
+    expect(BASE_SLOT_TOKENS).toEqual(SLOT_TOKENS.slice(0, 25));
+  });
+
+  it("names a column of the header as c[k], whatever its case and number, and never by a generic word", () => {
+    const header = ["Index", "Customer", "Units Sold", "Value"];
+    const slotted = slotRequest("Highlight units sold above 5 for each customer's value", null, header);
+    expect(slotted.text).toBe("Highlight ⟨col0⟩ above ⟨num0⟩ for each ⟨col1⟩'s value");
+    expect(slotRows(slotted)).toEqual([["col", 0, "c[2]"], ["num", 0, "5"], ["col", 1, "c[1]"]]);
+    expect(fillSlots("GreaterThan(⟨col0⟩, ⟨num0⟩)", slotValues(slotted))).toBe("GreaterThan(c[2], 5)");
+    expect(slotRequest("Highlight values in the index", null, header).text).toBe("Highlight values in the index");
+    expect(slotRequest("Highlight units sold above 5", null, null).text).toBe("Highlight units sold above ⟨num0⟩");
   });
 });
 

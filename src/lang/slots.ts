@@ -13,18 +13,24 @@
 //    are code-point offsets like Python's.
 //  - Python's `$` (without MULTILINE) also matches before a final newline: PY_END below.
 
-/** Slot kinds, in the order that numbers SLOT_TOKENS. */
+/** Slot kinds, in the order that numbers SLOT_TOKENS (before SEP). */
 export const SLOT_KINDS = ["str", "var", "path", "file", "num", "val"] as const;
-export type SlotKind = (typeof SLOT_KINDS)[number];
+/** A column of the request's table (CF): its tokens come after SEP, so models without columns keep their ids. */
+export const COLUMN_KIND = "col";
+export type SlotKind = (typeof SLOT_KINDS)[number] | typeof COLUMN_KIND;
 /** At most this many slots of one kind per request; later new literals of that kind stay as written. */
 export const MAX_PER_KIND = 4;
 /** Separates the request from the retrieved code in the encoder's input (src/engine/retrieval.ts). */
 export const SEP = "⟨sep⟩";
-/** Every placeholder token, then SEP; a token's id is tokenizer.vocabSize + its position here. */
+/** Every placeholder token, then SEP, then the column placeholders; a token's id is tokenizer.vocabSize + its
+ * position here. */
 export const SLOT_TOKENS: readonly string[] = [
   ...SLOT_KINDS.flatMap((kind) => Array.from({ length: MAX_PER_KIND }, (_, i) => `⟨${kind}${i}⟩`)),
   SEP,
+  ...Array.from({ length: MAX_PER_KIND }, (_, i) => `⟨${COLUMN_KIND}${i}⟩`),
 ];
+/** The placeholders of a model without columns: SLOT_TOKENS up to SEP (a bundle lists its own in the manifest). */
+export const BASE_SLOT_TOKENS: readonly string[] = SLOT_TOKENS.slice(0, SLOT_TOKENS.indexOf(SEP) + 1);
 
 /** Python's `\w` inside a character class. */
 const W = String.raw`\p{L}\p{N}_`;
@@ -37,7 +43,7 @@ const PY_END = String.raw`(?=\n?$)`;
  * A placeholder (or SEP) as Python's PLACEHOLDER matches it. Not global, so test/exec keep no state; use
  * placeholderMatches() to find them all. Its digit runs 0..MAX_PER_KIND−1, so it matches exactly SLOT_TOKENS.
  */
-export const PLACEHOLDER = new RegExp(`⟨(str|var|path|file|num|val)([0-${MAX_PER_KIND - 1}])⟩|⟨sep⟩`, "u");
+export const PLACEHOLDER = new RegExp(`⟨(str|var|path|file|num|val|col)([0-${MAX_PER_KIND - 1}])⟩|⟨sep⟩`, "u");
 
 /** A request or code never brings its own placeholders: ⟨ and ⟩ become < and > (same length, same offsets). */
 export function neutralise(text: string): string {
@@ -189,13 +195,84 @@ function candidateSpans(request: string): Span[] {
   return spans.sort(compareSpans);
 }
 
+// ------------------------------------------------------------------------------------------- table columns
+// A CF rule is about one column of the user's table; the request names it by its header's words, in any case,
+// singular or plural. Words every table has ("value", "index", "cells") never name a column on their own.
+
+const HEADER_WORD = new RegExp(`[${W}]+`, "gu");
+const GENERIC_HEADER_WORDS = new Set([
+  "index", "value", "cell", "column", "row", "data", "number", "the", "of", "a", "an", "in", "and", "or", "to",
+  "for", "by", "no", "is", "it", "that", "with", "are", "on", "at",
+]);
+
+/** Lower case without a plural s ("Nights" -> "night", "class" stays), so request and header words meet. */
+export function headerStem(word: string): string {
+  const w = word.toLowerCase();
+  return codePointLength(w) > 3 && w.endsWith("s") && !w.endsWith("ss") ? w.slice(0, -1) : w;
+}
+
+/**
+ * [start, end, column] (UTF-16 offsets) of every run of request words that names a header column, left to right:
+ * at each word the longest run equal (by headerStem) to consecutive words of one column's name wins, if it holds
+ * a word outside GENERIC_HEADER_WORDS; ties go to the shorter name, then the earlier column (Python's
+ * column_spans).
+ */
+export function columnSpans(request: string, header: readonly string[]): [number, number, number][] {
+  const words = [...request.matchAll(HEADER_WORD)].map((m) => {
+    const start = m.index ?? 0;
+    return { start, end: start + m[0].length, stem: headerStem(m[0]) };
+  });
+  const names = header.map((h) => [...String(h).matchAll(HEADER_WORD)].map((m) => headerStem(m[0])));
+  const spans: [number, number, number][] = [];
+  let i = 0;
+  while (i < words.length) {
+    let best: { key: [number, number, number]; column: number; n: number } | null = null;
+    names.forEach((name, column) => {
+      for (let first = 0; first < name.length; first++) {
+        let n = 0;
+        while (i + n < words.length && first + n < name.length && words[i + n].stem === name[first + n]) n++;
+        if (n === 0 || name.slice(first, first + n).every((w) => GENERIC_HEADER_WORDS.has(w))) continue;
+        const key: [number, number, number] = [n, -name.length, -column];
+        if (best === null || compareKeys(key, best.key) > 0) best = { key, column, n };
+      }
+    });
+    if (best === null) {
+      i++;
+      continue;
+    }
+    const { column, n } = best as { column: number; n: number };
+    spans.push([words[i].start, words[i + n - 1].end, column]);
+    i += n;
+  }
+  return spans;
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+/** What a column slot is filled with: the column reference of the CF language. */
+export function columnReference(column: number): string {
+  return `c[${column}]`;
+}
+
 /**
  * Replace the request's literals by placeholders. `tagged`: extra [start, end) spans from the tagger (kind val),
  * in code-point offsets as SlotTagger.spans gives them, used only where they overlap no literal found before.
+ * `header`: the table's column names (CF); the words that name a column become a col slot whose value is the
+ * column reference, and no other literal overlaps them.
  */
-export function extractSlots(rawRequest: string, tagged: readonly (readonly [number, number])[] = []): Slotted {
+export function extractSlots(
+  rawRequest: string,
+  tagged: readonly (readonly [number, number])[] = [],
+  header: readonly string[] | null = null,
+): Slotted {
   const request = neutralise(rawRequest);
-  const spans = candidateSpans(request);
+  const columns = header && header.length ? columnSpans(request, header) : [];
+  const spans = candidateSpans(request).filter(([a, b]) => columns.every(([s, e]) => b <= s || a >= e));
+  const references = new Map(columns.map(([a, b, column]) => [`${a}:${b}`, columnReference(column)]));
+  for (const [a, b] of columns) spans.push([a, b, COLUMN_KIND]);
   const units = toUnits(request);
   for (const [a, b] of tagged) {
     const start = units(a);
@@ -210,7 +287,7 @@ export function extractSlots(rawRequest: string, tagged: readonly (readonly [num
   const out: string[] = [];
   let prev = 0;
   for (const [a, b, kind] of spans) {
-    const literal = request.slice(a, b);
+    const literal = kind === COLUMN_KIND ? (references.get(`${a}:${b}`) ?? "") : request.slice(a, b);
     const key = `${kind}\u0000${literal}`;
     let slot = byText.get(key);
     if (slot === undefined) {
@@ -248,7 +325,7 @@ export function slotCode(rawCode: string, slots: readonly Slot[]): string {
   const order = [...slots].sort(
     (a, b) =>
       codePointLength(b.text) - codePointLength(a.text) ||
-      SLOT_KINDS.indexOf(a.kind) - SLOT_KINDS.indexOf(b.kind) ||
+      kindOrder(a.kind) - kindOrder(b.kind) ||
       a.index - b.index,
   );
   const taken: [start: number, end: number, token: string][] = [];
@@ -269,6 +346,10 @@ export function slotCode(rawCode: string, slots: readonly Slot[]): string {
   }
   out.push(code.slice(prev));
   return out.join("");
+}
+
+function kindOrder(kind: SlotKind): number {
+  return kind === COLUMN_KIND ? SLOT_KINDS.length : SLOT_KINDS.indexOf(kind);
 }
 
 /** Placeholders back to literals; one the request does not have is left out. */
@@ -421,7 +502,7 @@ export class SlotTagger {
 
 // ------------------------------------------------------------------------------------------- one request
 
-/** The request with placeholders; `tagger` null means rules only. */
-export function slotRequest(request: string, tagger: SlotTagger | null): Slotted {
-  return extractSlots(request, tagger ? tagger.spans(request) : []);
+/** The request with placeholders; `tagger` null means rules only; `header`: its table's column names (CF). */
+export function slotRequest(request: string, tagger: SlotTagger | null, header: readonly string[] | null = null): Slotted {
+  return extractSlots(request, tagger ? tagger.spans(request) : [], header);
 }

@@ -77,8 +77,9 @@ def test_shared_retrieval_vectors_are_current():
     tok = Tokenizer.from_file(tokenizer_path("cf"))
     for case in stored["cases"]:
         mode_index = RetrievalIndex(index.entries, case["query_mode"])
-        cond = Conditioner(tok, tagger, mode_index, stored["neighbours"], stored["max_len"], stored["request_len"], True)
-        prepared = cond.prepare(case["request"], case["exclude"])
+        cond = Conditioner(tok, tagger, mode_index, stored["neighbours"], stored["max_len"], stored["request_len"], True,
+                           columns=True)
+        prepared = cond.prepare(case["request"], case["exclude"], case["header"])
         assert prepared.input_ids == case["input_ids"], case["request"]
         assert query_text(case["request"], prepared.slotted.text, case["query_mode"]) == case["query"]
         got = mode_index.neighbours(case["query"], 5, case["exclude"])
@@ -112,3 +113,50 @@ def test_retrieved_candidates_fill_the_requests_literals():
 def test_shared_noise_vectors_are_current():
     """testdata/noise.json (read by src/engine/noise.test.ts) is what noise.py gives now."""
     assert json.loads(NOISE_FILE.read_text())["cases"] == noise_cases()
+
+
+# ------------------------------------------------------------------------------------------------ table columns
+
+def test_column_slots_name_the_header_column_as_c_k():
+    header = ["Index", "Customer", "Units Sold", "Value"]
+    slotted = extract_slots("Highlight units sold above 5 for each customer's value", (), header)
+    assert slotted.text == "Highlight ⟨col0⟩ above ⟨num0⟩ for each ⟨col1⟩'s value"
+    assert [(s.kind, s.index, s.text) for s in slotted.slots] == [("col", 0, "c[2]"), ("num", 0, "5"), ("col", 1, "c[1]")]
+    assert slot_code("GreaterThan(c[2], 5)", slotted.slots) == "GreaterThan(⟨col0⟩, ⟨num0⟩)"
+    assert fill_slots("GreaterThan(⟨col0⟩, ⟨num0⟩)", slotted.values()) == "GreaterThan(c[2], 5)"
+    # generic words never name a column; no header, no column slots
+    assert extract_slots("Highlight values in the index", (), header).text == "Highlight values in the index"
+    assert extract_slots("Highlight units sold above 5").text == "Highlight units sold above ⟨num0⟩"
+    # the longest run wins, then the shorter name: "total books sold" is column 2, "books sold" column 1
+    header = ["Title", "Books Sold", "Total Books Sold"]
+    assert [s.text for s in extract_slots("top 3 total books sold", (), header).slots if s.kind == "col"] == ["c[2]"]
+    assert [s.text for s in extract_slots("top 3 books sold", (), header).slots if s.kind == "col"] == ["c[1]"]
+
+
+def test_column_tokens_come_after_the_separator():
+    from training.slots import BASE_SLOT_TOKENS
+
+    assert SLOT_TOKENS[: len(BASE_SLOT_TOKENS)] == BASE_SLOT_TOKENS and BASE_SLOT_TOKENS[-1] == "⟨sep⟩"
+    assert SLOT_TOKENS[len(BASE_SLOT_TOKENS):] == ("⟨col0⟩", "⟨col1⟩", "⟨col2⟩", "⟨col3⟩")
+
+
+def test_column_pairs_are_built_from_training_rules_in_column_style():
+    from training import data
+    from training.cf_columns import HEADERS, column_pairs, rule_kind, to_column_style
+
+    assert to_column_style("AND(GreaterThanEqual(25),LessThan(50))", 2) == "AND(GreaterThanEqual(c[2], 25),LessThan(c[2], 50))"
+    assert to_column_style("top(10%)", 1) == "TopPercent(c[1], 10)"
+    assert to_column_style("NOT(Duplicate())", 0) == "NOT(Duplicates(c[0]))"
+    assert to_column_style("aboveAverage()", 3) == "AboveAverage(c[3])"
+    assert rule_kind("TextContains(FB)") == "text" and rule_kind("Between(1,5)") == "num"
+    assert rule_kind("Duplicate()") == "any" and rule_kind("AND(TextContains(a),GreaterThan(5))") is None
+    train = data.load_benchmark("cf", "train")
+    pairs = column_pairs(train[:60], per_pair=2)
+    assert pairs == column_pairs(train[:60], per_pair=2)  # deterministic
+    assert pairs and all(p.id < 0 and "c[" in p.code for p in pairs)
+    written = {tuple(n for n, _ in h) for h in HEADERS}
+    test_headers = {tuple(e.header) for e in data.load_benchmark("cf", "test")}
+    assert not written & test_headers  # the headers are our own, not the test tables'
+    for p in pairs:  # every pair names its column in the request, and the rule reads that column
+        slotted, code = slot_pair(p.utterance, p.code, None, p.header)
+        assert "⟨col" in slotted.text and "⟨col" in code and "c[" not in code, (p.utterance, p.code)

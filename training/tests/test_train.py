@@ -168,3 +168,21 @@ def test_resume_goes_on_from_the_saved_step(tmp_path, capsys):
     assert summary["phases"]["finetune"]["steps"] == 8
     records = json.loads((tmp_path / "train_log.json").read_text())["log"]["finetune"]["records"]
     assert [r["step"] for r in records] == [6, 7, 8]  # steps 1..5 were done before the stop
+
+
+def test_resume_extends_a_finished_phase_given_a_larger_budget(tmp_path, capsys):
+    """A finished run resumed with more steps goes on from its last step; with the same budget it stays done."""
+    cfg = make_config("tiny", {"finetune_steps": 3, "check_pairs": 0, "log_every": 1, "batch_size": 8})
+    cfg.train.language = "cf"
+    cfg.train.out_dir = str(tmp_path)
+    cfg.model.vocab_size = 512
+    train(cfg)
+    cfg.train.resume = True
+    assert train(cfg)["phases"]["finetune"]["steps"] == 3
+    assert "already done in the resumed run" in capsys.readouterr().out
+    cfg.train.finetune_steps = 5
+    summary = train(cfg)
+    assert "extending the finished phase from step 3" in capsys.readouterr().out
+    assert summary["phases"]["finetune"]["steps"] == 5
+    records = json.loads((tmp_path / "train_log.json").read_text())["log"]["finetune"]["records"]
+    assert [r["step"] for r in records] == [1, 2, 3, 4, 5]

@@ -30,9 +30,30 @@ import {
   previewRule,
 } from "../cfPreview";
 
-export function CfPreview({ rule }: { rule: string }) {
-  const [table, setTable] = useState<CfTable>(SAMPLE_TABLE);
-  const [pasted, setPasted] = useState(false);
+/** The table the preview shows and the CF model reads the header of (App owns it: generation needs it too). */
+export interface CfTableChoice {
+  readonly table: CfTable;
+  /** The user's own table (true) or SAMPLE_TABLE. */
+  readonly pasted: boolean;
+}
+
+export const SAMPLE_TABLE_CHOICE: CfTableChoice = { table: SAMPLE_TABLE, pasted: false };
+
+/** The column names the CF model may name in its rule (c[k] is column k of this header row). */
+export function tableHeader(choice: CfTableChoice): string[] {
+  return (choice.table[0] ?? []).map(cellText);
+}
+
+export function CfPreview({
+  rule,
+  choice,
+  onChoice,
+}: {
+  rule: string;
+  choice: CfTableChoice;
+  onChoice: (choice: CfTableChoice) => void;
+}) {
+  const { table, pasted } = choice;
   const [draft, setDraft] = useState("");
   const [pasteError, setPasteError] = useState<string | null>(null);
   const pasteId = useId();
@@ -50,14 +71,12 @@ export function CfPreview({ rule }: { rule: string }) {
       return;
     }
     setPasteError(null);
-    setTable(parsed.table);
-    setPasted(true);
+    onChoice({ table: parsed.table, pasted: true });
   };
   const reset = (): void => {
     setPasteError(null);
     setDraft("");
-    setTable(SAMPLE_TABLE);
-    setPasted(false);
+    onChoice(SAMPLE_TABLE_CHOICE);
   };
 
   const countText = result.ok ? `${result.count} ${result.count === 1 ? "cell matches" : "cells match"}` : "";
@@ -139,7 +158,9 @@ export function CfPreview({ rule }: { rule: string }) {
           placeholder={"Name\tSales\nAcme\t120"}
         />
         <p id={pasteHintId} className="cf-paste-hint">
-          The first row is the header. At most {MAX_ROWS} rows below it and {MAX_COLUMNS} columns.
+          The first row is the header. At most {MAX_ROWS} rows below it and {MAX_COLUMNS} columns. The model reads the
+          header: a request that names a column (&ldquo;sales above 100&rdquo;) gets a rule on that column, so generate
+          again after applying your table.
         </p>
         <div className="cf-actions">
           <button type="button" onClick={apply}>

@@ -7,7 +7,7 @@ import type { LanguageId } from "../../bundle/manifest";
 import { findDangers, type Danger } from "../../lang/bash";
 import type { UtilityExplanation } from "../../lang/bashExplain";
 import { checkPythonSyntax } from "../../lang/python";
-import { CfPreview } from "./CfPreview";
+import { CfPreview, type CfTableChoice } from "./CfPreview";
 
 export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
   if (dangers.length === 0) return null;
@@ -88,7 +88,18 @@ export function PythonCheck({ code }: { code: string }) {
   );
 }
 
-export function CodeInsights({ language, code }: { language: LanguageId; code: string }) {
+export function CodeInsights({
+  language,
+  code,
+  cfTable,
+  onCfTable,
+}: {
+  language: LanguageId;
+  code: string;
+  /** The CF preview's table (its header also goes to the model with each CF request). */
+  cfTable: CfTableChoice;
+  onCfTable: (choice: CfTableChoice) => void;
+}) {
   if (code.trim() === "") return null;
   switch (language) {
     case "bash":
@@ -108,7 +119,7 @@ export function CodeInsights({ language, code }: { language: LanguageId; code: s
     case "cf":
       return (
         <div className="insights">
-          <CfPreview rule={code} />
+          <CfPreview rule={code} choice={cfTable} onChoice={onCfTable} />
         </div>
       );
   }
