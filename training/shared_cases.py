@@ -57,6 +57,8 @@ HAND_MADE_COLUMNS = [
     ("students' grades above average", "AboveAverage(c[1])", ["Student", "Grade"]),
     ("sales 2020 and sales 2021 above 7", "GreaterThan(c[1], 7)", ["Region", "Sales 2020", "Sales 2021"]),
     ("a, b, c, d and e", "a", ["a", "b", "c", "d", "e"]),
+    ("Sales_2020 above 40,000 and unit 1 below 1, not 1,5 or 12,3456", "GreaterThan(c[2], 40000)",
+     ["Region", "Sales_2019", "Sales_2020", "Unit 1", "2"]),
 ]
 
 

@@ -11,7 +11,7 @@ Kinds (at most MAX_PER_KIND of each per request, numbered in order of first appe
   var   a backticked span, `...` (CoNaLa's variable names)
   path  a word holding a slash: /mnt/zip, ~/logs/, src/*.c
   file  a file name or glob: a.csv, *.so, .log, "*.txt" without quotes
-  num   a number not glued to a word: 7, 10 (of "10MB"), 3.5
+  num   a number not glued to a word: 7, 10 (of "10MB"), 3.5, 40,000 (filled back as 40000)
   val   an unquoted literal found by the learnt tagger (FB in "contain FB", myCommand, REGEX): see SlotTagger
   col   a column of the table the request is about (CF rules): words of the request that name a header
         column ("sales" for a header "Sales") become ⟨col0⟩, filled back as the column reference c[k]; see
@@ -51,7 +51,8 @@ def neutralise(text: str) -> str:
 QUOTED = re.compile(r"(?<![\w'\"`])\"([^\"\n]{1,80})\"|(?<![\w'\"`])'([^'\n]{1,80})'(?!\w)")
 BACKTICKED = re.compile(r"`([^`\n]{1,80})`")
 WORD = re.compile(r"[^\s,;()\[\]{}]+")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?")
+# A number; thousands separators ("40,000") belong to it, and its slot holds it without them (the code writes 40000).
+NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)")
 TRAILING = ".,:;!?"
 # A path starts like one (/, ~, ./, ../, $VAR/) or holds two slashes or ends with one; "normal/regular" is no path.
 PATH_LIKE = re.compile(r"^(?:[/~]|\.\.?/|\$\w+/).|^[^/]*/[^/]*/|^[^/]+/$")
@@ -114,7 +115,7 @@ def _candidate_spans(request: str) -> List[Tuple[int, int, str]]:
 # plural ("books sold" for "Books Sold", "nights" for "Nights"). Words every table has ("value", "index", "cells")
 # never name a column on their own.
 
-HEADER_WORD = re.compile(r"\w+")
+HEADER_WORD = re.compile(r"[^\W_]+")  # letters and digits: "Sales_2019" is "sales", "2019"
 GENERIC_HEADER_WORDS = frozenset({
     "index", "value", "cell", "column", "row", "data", "number", "the", "of", "a", "an", "in", "and", "or", "to",
     "for", "by", "no", "is", "it", "that", "with", "are", "on", "at",
@@ -131,7 +132,7 @@ def column_spans(request: str, header: Sequence[object]) -> List[Tuple[int, int,
     """(start, end, column) of every run of request words that names a header column, left to right.
 
     At each word the longest run of consecutive words equal (by header_stem) to consecutive words of one
-    column's name wins, if it holds a word outside GENERIC_HEADER_WORDS; ties go to the shorter name, then the
+    column's name wins, if it holds a word that is neither in GENERIC_HEADER_WORDS nor a number; ties go to the shorter name, then the
     earlier column. The run is then skipped."""
     words = [(m.start(), m.end(), header_stem(m.group())) for m in HEADER_WORD.finditer(request)]
     names = [[header_stem(w) for w in HEADER_WORD.findall(str(h))] for h in header]
@@ -144,7 +145,7 @@ def column_spans(request: str, header: Sequence[object]) -> List[Tuple[int, int,
                 n = 0
                 while i + n < len(words) and first + n < len(name) and words[i + n][2] == name[first + n]:
                     n += 1
-                if n and any(w not in GENERIC_HEADER_WORDS for w in name[first:first + n]):
+                if n and any(w not in GENERIC_HEADER_WORDS and not w.isdecimal() for w in name[first:first + n]):
                     key = (n, -len(name), -k)
                     if best is None or key > best[0]:
                         best = (key, k, n)
@@ -181,6 +182,8 @@ def extract_slots(request: str, tagged: Sequence[Tuple[int, int]] = (), header: 
     prev = 0
     for a, b, kind in spans:
         literal = references[(a, b)] if kind == COLUMN_KIND else request[a:b]
+        if kind == "num":
+            literal = literal.replace(",", "")
         slot = by_text.get((kind, literal))
         if slot is None:
             if counters[kind] >= MAX_PER_KIND:
@@ -228,9 +231,15 @@ def _kind_order(kind: str) -> int:
     return len(SLOT_KINDS) if kind == COLUMN_KIND else SLOT_KINDS.index(kind)
 
 
+# Digits right after a number placeholder: no training code has them (a number is slotted only where no digit
+# follows it, see _code_pattern), so the model wrote them on its own ("⟨num0⟩000" for "greater than 40"). They
+# would make another number than the request's, and are dropped.
+GLUED_DIGITS = re.compile(r"(⟨num[0-%d]⟩)(?:\.?[0-9])+" % (MAX_PER_KIND - 1))
+
+
 def fill_slots(code: str, values: Dict[str, str]) -> str:
-    """Placeholders back to literals; one the request does not have is left out."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(0), ""), code)
+    """Placeholders back to literals; one the request does not have is left out (and so are GLUED_DIGITS)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(0), ""), GLUED_DIGITS.sub(r"\1", code))
 
 
 # ------------------------------------------------------------------------------------------------------ the tagger

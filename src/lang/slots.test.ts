@@ -150,6 +150,20 @@ describe("the rules", () => {
     expect(BASE_SLOT_TOKENS).toEqual(SLOT_TOKENS.slice(0, 25));
   });
 
+  it("reads a number with thousands separators as one slot without them", () => {
+    const slotted = slotRequest("greater than 40,000 but not 1,5 or 12,3456", null);
+    expect(slotted.text).toBe("greater than ⟨num0⟩ but not ⟨num1⟩,⟨num2⟩ or ⟨num3⟩,3456");
+    expect(slotted.slots.map((s) => s.text)).toEqual(["40000", "1", "5", "12"]);
+    expect(slotCode("GreaterThan(40000)", slotted.slots)).toBe("GreaterThan(⟨num0⟩)");
+  });
+
+  it("drops digits the model glued to a number placeholder (no training code has them)", () => {
+    const values = new Map([["⟨num0⟩", "40"]]);
+    expect(fillSlots("GreaterThan(⟨num0⟩000)", values)).toBe("GreaterThan(40)");
+    expect(fillSlots("x = ⟨num0⟩.5 + ⟨num0⟩. y", values)).toBe("x = 40 + 40. y");
+    expect(fillSlots("top(⟨num0⟩%) ⟨str0⟩1", values)).toBe("top(40%) 1");
+  });
+
   it("names a column of the header as c[k], whatever its case and number, and never by a generic word", () => {
     const header = ["Index", "Customer", "Units Sold", "Value"];
     const slotted = slotRequest("Highlight units sold above 5 for each customer's value", null, header);

@@ -63,7 +63,8 @@ const QUOTED = new RegExp(
 );
 const BACKTICKED = /`([^`\n]{1,80})`/gu;
 const WORD = new RegExp(String.raw`[^${S},;()\[\]{}]+`, "gu");
-const NUMBER = new RegExp(String.raw`(?<![${W}.])\p{Nd}+(?:\.\p{Nd}+)?`, "gu");
+// A number; thousands separators ("40,000") belong to it, and its slot holds it without them (the code writes 40000).
+const NUMBER = new RegExp(String.raw`(?<![${W}.])(?:\p{Nd}{1,3}(?:,\p{Nd}{3})+(?!\p{Nd})|\p{Nd}+(?:\.\p{Nd}+)?)`, "gu");
 const TRAILING = ".,:;!?";
 // A path starts like one (/, ~, ./, ../, $VAR/) or holds two slashes or ends with one; "normal/regular" is no path.
 const PATH_LIKE = new RegExp(String.raw`^(?:[/~]|\.\.?/|\$[${W}]+/)[^\n]|^[^/]*/[^/]*/|^[^/]+/${PY_END}`, "u");
@@ -199,7 +200,9 @@ function candidateSpans(request: string): Span[] {
 // A CF rule is about one column of the user's table; the request names it by its header's words, in any case,
 // singular or plural. Words every table has ("value", "index", "cells") never name a column on their own.
 
-const HEADER_WORD = new RegExp(`[${W}]+`, "gu");
+/** Letters and digits (Python's [^\W_]): "Sales_2019" is "sales", "2019". */
+const HEADER_WORD = /[\p{L}\p{N}]+/gu;
+const DECIMAL = /^\p{Nd}+$/u;
 const GENERIC_HEADER_WORDS = new Set([
   "index", "value", "cell", "column", "row", "data", "number", "the", "of", "a", "an", "in", "and", "or", "to",
   "for", "by", "no", "is", "it", "that", "with", "are", "on", "at",
@@ -214,7 +217,7 @@ export function headerStem(word: string): string {
 /**
  * [start, end, column] (UTF-16 offsets) of every run of request words that names a header column, left to right:
  * at each word the longest run equal (by headerStem) to consecutive words of one column's name wins, if it holds
- * a word outside GENERIC_HEADER_WORDS; ties go to the shorter name, then the earlier column (Python's
+ * a word that is neither in GENERIC_HEADER_WORDS nor a number; ties go to the shorter name, then the earlier column (Python's
  * column_spans).
  */
 export function columnSpans(request: string, header: readonly string[]): [number, number, number][] {
@@ -231,7 +234,8 @@ export function columnSpans(request: string, header: readonly string[]): [number
       for (let first = 0; first < name.length; first++) {
         let n = 0;
         while (i + n < words.length && first + n < name.length && words[i + n].stem === name[first + n]) n++;
-        if (n === 0 || name.slice(first, first + n).every((w) => GENERIC_HEADER_WORDS.has(w))) continue;
+        const run = name.slice(first, first + n);
+        if (n === 0 || run.every((w) => GENERIC_HEADER_WORDS.has(w) || DECIMAL.test(w))) continue;
         const key: [number, number, number] = [n, -name.length, -column];
         if (best === null || compareKeys(key, best.key) > 0) best = { key, column, n };
       }
@@ -287,7 +291,8 @@ export function extractSlots(
   const out: string[] = [];
   let prev = 0;
   for (const [a, b, kind] of spans) {
-    const literal = kind === COLUMN_KIND ? (references.get(`${a}:${b}`) ?? "") : request.slice(a, b);
+    const written = kind === COLUMN_KIND ? (references.get(`${a}:${b}`) ?? "") : request.slice(a, b);
+    const literal = kind === "num" ? written.replaceAll(",", "") : written;
     const key = `${kind}\u0000${literal}`;
     let slot = byText.get(key);
     if (slot === undefined) {
@@ -352,10 +357,18 @@ function kindOrder(kind: SlotKind): number {
   return kind === COLUMN_KIND ? SLOT_KINDS.length : SLOT_KINDS.indexOf(kind);
 }
 
+/** Digits right after a number placeholder (Python's GLUED_DIGITS): no training code has them, since a number is
+ * slotted only where no digit follows it, so the model wrote them on its own ("⟨num0⟩000" for "greater than 40");
+ * they would make another number than the request's, and are dropped. */
+const GLUED_DIGITS = new RegExp(`(⟨num[0-${MAX_PER_KIND - 1}]⟩)(?:\\.?[0-9])+`, "gu");
+
 /** Placeholders back to literals; one the request does not have is left out. */
 export function fillSlots(code: string, values: ReadonlyMap<string, string>): string {
-  return code.replace(new RegExp(PLACEHOLDER.source, "gu"), (token) => values.get(token) ?? "");
+  return code
+    .replace(GLUED_DIGITS, "$1")
+    .replace(new RegExp(PLACEHOLDER.source, "gu"), (token) => values.get(token) ?? "");
 }
+
 
 // ------------------------------------------------------------------------------------------- the tagger
 // A logistic regression over hashed word features decides for each word of the request whether it is an

@@ -160,3 +160,17 @@ def test_column_pairs_are_built_from_training_rules_in_column_style():
     for p in pairs:  # every pair names its column in the request, and the rule reads that column
         slotted, code = slot_pair(p.utterance, p.code, None, p.header)
         assert "⟨col" in slotted.text and "⟨col" in code and "c[" not in code, (p.utterance, p.code)
+
+
+def test_numbers_with_thousands_separators_are_one_slot_without_them():
+    slotted = extract_slots("greater than 40,000 but not 1,5 or 12,3456")
+    assert slotted.text == "greater than ⟨num0⟩ but not ⟨num1⟩,⟨num2⟩ or ⟨num3⟩,3456"
+    assert [s.text for s in slotted.slots] == ["40000", "1", "5", "12"]
+    assert slot_code("GreaterThan(40000)", slotted.slots) == "GreaterThan(⟨num0⟩)"
+
+
+def test_fill_drops_digits_the_model_glued_to_a_number_placeholder():
+    values = {"⟨num0⟩": "40"}
+    assert fill_slots("GreaterThan(⟨num0⟩000)", values) == "GreaterThan(40)"
+    assert fill_slots("x = ⟨num0⟩.5 + ⟨num0⟩. y", values) == "x = 40 + 40. y"
+    assert fill_slots("top(⟨num0⟩%) ⟨str0⟩1", values) == "top(40%) 1"
