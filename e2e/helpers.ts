@@ -49,3 +49,11 @@ export async function generateAt(page: Page, query: string, prompt: string): Pro
   await requestCode(page, prompt);
   await expect(page.getByTestId("candidate").first()).toBeVisible();
 }
+
+/** Pastes `rows` (header first) as the CF preview's own table and applies it; the next CF request reads its header. */
+export async function useOwnTable(page: Page, rows: readonly (readonly string[])[]): Promise<void> {
+  await page.locator("summary", { hasText: "Use your own table" }).click();
+  await page.getByLabel("Paste cells (tab- or comma-separated)").fill(rows.map((row) => row.join("\t")).join("\n"));
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.locator(".cf-preview")).toHaveAttribute("data-table", "pasted");
+}

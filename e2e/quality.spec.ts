@@ -2,10 +2,12 @@
 // evaluation's predictions, e2e/fixtures/test-requests.json, written by `python3 -m training.e2e_requests`) give
 // their gold code among the top 5 in the real app, and the app shows the similar known requests it read.
 // The seed is the item's index in the test split, the seed Python's evaluation gave it, so the app starts from
-// the same noise (src/engine/random.ts = training/noise.py) and must reproduce the evaluation's candidates.
+// the same noise (src/engine/random.ts = training/noise.py) and must reproduce the evaluation's candidates. A CF
+// item comes with its table: the evaluation gave the model its header, so the test pastes it into the preview
+// ("Use your own table") and generates again, as a user with that table would.
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { generateAt } from "./helpers";
+import { generateAt, requestCode, useOwnTable } from "./helpers";
 
 interface TestRequest {
   language: "bash" | "python" | "cf";
@@ -14,6 +16,8 @@ interface TestRequest {
   gold: string;
   steps: number;
   samples: number;
+  /** CF: the item's header row and first rows. */
+  table?: string[][];
 }
 
 const requests = JSON.parse(readFileSync(new URL("./fixtures/test-requests.json", import.meta.url), "utf8")) as TestRequest[];
@@ -23,7 +27,15 @@ for (const r of requests) {
   test(`${r.language}: test item ${r.index} gives its gold code in the top 5`, async ({ page }) => {
     const query = `/?lang=${r.language}&steps=${r.steps}&n=${r.samples}&seed=${r.index}`;
     await generateAt(page, query, r.utterance);
-    const codes = (await page.locator("[data-testid=candidate] .candidate-code").allInnerTexts()).map(normalise);
+    const candidateCodes = async (): Promise<string[]> =>
+      (await page.locator("[data-testid=candidate] .candidate-code").allInnerTexts()).map(normalise);
+    if (r.table) {
+      await useOwnTable(page, r.table);
+      await requestCode(page, r.utterance);
+      // The run on the pasted table replaces the candidates; wait for its gold rather than for a moment in between.
+      await expect.poll(candidateCodes, { timeout: 60_000, message: `candidates for ${JSON.stringify(r.utterance)}` }).toContain(normalise(r.gold));
+    }
+    const codes = await candidateCodes();
     expect(codes.length).toBeGreaterThan(0);
     expect(codes, `candidates for ${JSON.stringify(r.utterance)}`).toContain(normalise(r.gold));
     await expect(page.getByRole("region", { name: "Similar known requests" })).toBeVisible();

@@ -59,7 +59,8 @@ class SamplerConfig:
     top_k: int = 5
     clamp: str = "decoder"  # snap x0-hat onto code embeddings before each update: decoder | nearest | none (sample.py)
     # votes (agreement x confidence) | denoise (the pool by the model's reconstruction loss) | known-first (the
-    # retrieved codes by that loss, then the samples by that loss: sample.generate)
+    # retrieved codes by that loss, then the samples by that loss: sample.generate) | retrieval-first (the retrieved
+    # codes as written, in retrieval order, then the samples by that loss: where the model's ranking hurts, Bash)
     rank: str = "votes"
     pool_retrieved: int = 0  # retrieved codes (slots filled) that join the samples in the ranked pool
 

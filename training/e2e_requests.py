@@ -4,7 +4,9 @@
 
 From each language's predictions of the shipped bundle (pipeline.py writes them with the app's defaults, request i
 with seed i), the first `--per-language` items whose gold code is in the top 5, taken evenly across the split, so
-the test checks what the evaluation measured and nothing hand-picked. Writes e2e/fixtures/test-requests.json.
+the test checks what the evaluation measured and nothing hand-picked. A CF item keeps its table's header and first
+rows (TABLE_ROWS): the evaluation gave the model that header, so the test pastes the table into the app first.
+Writes e2e/fixtures/test-requests.json.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from .predictions import exact_match_at_k, read_predictions
 
+TABLE_ROWS = 5
 OUT = Path(__file__).resolve().parent.parent / "e2e" / "fixtures" / "test-requests.json"
 
 
@@ -28,8 +31,11 @@ def main(argv=None) -> None:
         hits = [r for r in rows if exact_match_at_k(r["gold"], [c["code"] for c in r["candidates"]], 5)]
         step = max(1, len(hits) // args.per_language)
         for r in hits[::step][: args.per_language]:
-            chosen.append({"language": r["language"], "index": r["index"], "utterance": r["utterance"], "gold": r["gold"],
-                           "steps": r["steps"], "samples": r["samples"]})
+            item = {"language": r["language"], "index": r["index"], "utterance": r["utterance"], "gold": r["gold"],
+                    "steps": r["steps"], "samples": r["samples"]}
+            if r.get("table"):
+                item["table"] = [["" if v is None else str(v) for v in row] for row in r["table"][: TABLE_ROWS + 1]]
+            chosen.append(item)
         print(f"{file}: {len(hits)} of {len(rows)} items have their gold code in the top 5; took {min(len(hits), args.per_language)}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(chosen, ensure_ascii=False, indent=1) + "\n")

@@ -94,7 +94,7 @@ def main(argv=None) -> None:
     parser.add_argument("--write-requests", default=None, metavar="FILE",
                         help="only write the split as requests for `npm run generate` (id, index, utterance, gold, table)")
     parser.add_argument("--language", default=None, choices=data.LANGUAGES, help="with --write-requests")
-    parser.add_argument("--rank", default=None, choices=["votes", "denoise", "known-first"], help="default: the config's")
+    parser.add_argument("--rank", default=None, choices=["votes", "denoise", "known-first", "retrieval-first"], help="default: the config's")
     parser.add_argument("--pool-retrieved", type=int, default=None, help="retrieved codes in the pool (default: the config's)")
     args = parser.parse_args(argv)
     if args.write_requests:

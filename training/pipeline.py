@@ -10,6 +10,7 @@ time-boxed GPU run still brings back a complete bundle.
 from __future__ import annotations
 
 import argparse
+import math
 import json
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
         prepared = cond.prepare(e.utterance, header=e.header)
         samples = [c["code"] for c in votes]
         retrieved = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved))
-        loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + samples)])[0]
+        written = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved, as_written=True))
+        loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + written + samples)])[0]
 
         def by_loss(codes):
             return order_by_loss(codes, loss)
@@ -55,6 +57,9 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
             "retrieved codes only, denoise rank": by_loss(retrieved),
             "pool, denoise rank": by_loss(distinct(samples + retrieved)),
             "pool, known-first": by_loss(retrieved) + by_loss([c for c in distinct(samples) if c not in retrieved]),
+            "retrieved codes as written, retrieval order": [{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(written)],
+            "pool, retrieval-first": [{"code": c, "score": round(math.exp(-loss[c]), 6) if c in loss else 0.0} for c in written]
+                                     + by_loss([c for c in distinct(samples) if c not in written]),
         }
         for name, cands in lists.items():
             rows.setdefault(name, []).append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,

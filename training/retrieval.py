@@ -222,9 +222,10 @@ class Conditioner:
     def code_ids(self, code: str, slotted: Slotted) -> List[int]:
         return encode_slotted(self.tok, slot_code(code, slotted.slots) if self.use_slots else neutralise(code))
 
-    def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int) -> List[str]:
+    def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int, as_written: bool = False) -> List[str]:
         """The codes of the best `count` neighbours with this request's literals filled into their slots: the
-        retrieve-and-fill candidates that join the model's own samples in the ranked pool."""
+        retrieve-and-fill candidates that join the model's own samples in the ranked pool. as_written: the codes as
+        the known requests have them (rank "retrieval-first")."""
         if self.index is None:
             return []
         found = prepared.neighbours
@@ -233,7 +234,7 @@ class Conditioner:
         out = []
         for i, _ in found[:count]:
             entry = self.index.entries[i]
-            if self.use_slots:
+            if self.use_slots and not as_written:
                 own = slot_request(entry.utterance, self.tagger, entry.header).values()
                 values = {**own, **prepared.slotted.values()}
                 out.append(fill_slots(entry.slotted_code, values))

@@ -189,17 +189,22 @@ def order_by_loss(codes: Sequence[str], loss: Dict[str, float]) -> List[Dict[str
 
 def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
                       pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
-                      known: Optional[Sequence[int]] = None) -> List[List[Dict[str, float]]]:
+                      known: Optional[Sequence[int]] = None, known_by_loss: bool = True) -> List[List[Dict[str, float]]]:
     """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss (order_by_loss).
     With `known` (rank "known-first"), the first known[r] codes of pool r (the retrieved ones) are ranked among
-    themselves and come before the rest (the samples), ranked among themselves."""
+    themselves and come before the rest (the samples), ranked among themselves; with known_by_loss False (rank
+    "retrieval-first") the known codes keep their pool order (scored all the same)."""
     losses = pool_losses(model, cond, alpha, prepared, pools, batch_size)
     ranked = []
     for r, (pool, loss) in enumerate(zip(pools, losses)):
         if known is None:
             ranked.append(order_by_loss(pool, loss)[:top_k])
         else:
-            ranked.append((order_by_loss(pool[: known[r]], loss) + order_by_loss(pool[known[r]:], loss))[:top_k])
+            first = order_by_loss(pool[: known[r]], loss)
+            if not known_by_loss:  # retrieval-first: the known codes keep their order
+                score = {c["code"]: c["score"] for c in first}
+                first = [{"code": c, "score": score[c]} for c in pool[: known[r]]]
+            ranked.append((first + order_by_loss(pool[known[r]:], loss))[:top_k])
     return ranked
 
 
@@ -268,12 +273,14 @@ def generate(
             sampled_conf.append(conf[chunk])
     if rank == "votes" and pool_retrieved == 0:
         return [rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)]
-    retrieved = [cond.retrieved_candidates(p, u, pool_retrieved) for p, u in zip(prepared, utterances)]
-    if rank == "known-first":
+    as_written = rank == "retrieval-first"
+    retrieved = [cond.retrieved_candidates(p, u, pool_retrieved, as_written) for p, u in zip(prepared, utterances)]
+    if rank in ("known-first", "retrieval-first"):
         # The model's own samples reconstruct easily (they are its own estimates), so one pool ranked by the loss
         # puts them first whatever they are worth: the retrieved codes are ranked among themselves and go first.
         pools = [distinct(r + s) for s, r in zip(sampled, retrieved)]
-        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved])
+        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved],
+                                 known_by_loss=not as_written)
     pools = [distinct(s + r) for s, r in zip(sampled, retrieved)]
     if rank == "denoise":
         return rank_by_denoising(model, cond, alpha, prepared, pools, top_k)

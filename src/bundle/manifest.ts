@@ -39,9 +39,10 @@ export interface ModelConfig {
 
 /**
  * Ranking of the candidate pool: "votes" (agreement × confidence), "denoise" (the pool by the model's denoising loss)
- * or "known-first" (the retrieved codes by that loss, then the samples by it).
+ * "known-first" (the retrieved codes by that loss, then the samples by it) or "retrieval-first" (the retrieved codes as
+ * written, in retrieval order, then the samples by that loss: where the model's ranking of known codes hurts).
  */
-export type RankMode = "votes" | "denoise" | "known-first";
+export type RankMode = "votes" | "denoise" | "known-first" | "retrieval-first";
 
 export interface DiffusionSchedule {
   T: number;
@@ -154,14 +155,14 @@ export function parseManifest(json: unknown): BundleManifest {
     }
   }
   const { rank, pool_retrieved: poolRetrieved, rank_times: rankTimes } = manifest.sampler ?? {};
-  if ((rank === "denoise" || rank === "known-first") && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
+  if ((rank === "denoise" || rank === "known-first" || rank === "retrieval-first") && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
     throw new Error("manifest.json: a model ranked by \"denoise\" needs sampler.rank_times");
   }
   if (rankTimes !== undefined && (!Array.isArray(rankTimes) || rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T))) {
     throw new Error("manifest.json: sampler.rank_times must be times in 1..T");
   }
-  if (rank !== undefined && rank !== "votes" && rank !== "denoise" && rank !== "known-first") {
-    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes", "denoise" or "known-first"`);
+  if (rank !== undefined && !["votes", "denoise", "known-first", "retrieval-first"].includes(rank)) {
+    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes", "denoise", "known-first" or "retrieval-first"`);
   }
   if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
     throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");

@@ -325,6 +325,26 @@ describe("Engine (golden bundle, cpu)", () => {
     }
   });
 
+  it("with rank retrieval-first, puts the known requests' codes as written first, in retrieval order, then the samples", async () => {
+    const sampler = { ...bundle.manifest.sampler, rank: "retrieval-first" as const };
+    const other = new Engine({ ...bundle, manifest: { ...bundle.manifest, sampler } });
+    try {
+      const last = finalStep(await collect(other.generate({ utterance: UTTERANCE, seed: 1 })));
+      const poolRetrieved = sampler.pool_retrieved ?? 0;
+      const known = last.candidates.filter((c) => c.fromKnownRequest);
+      // the neighbours' codes exactly as the known requests have them (no literal of this request filled in)
+      const asWritten = [...new Set(last.knownRequests.map((k) => k.code))].slice(0, poolRetrieved);
+      expect(known.length).toBe(poolRetrieved);
+      expect(known.slice(0, asWritten.length).map((c) => c.code)).toEqual(asWritten);
+      expect(known[0]?.code).toBe("AND(GreaterThanEqual(25),LessThan(50))"); // its own literals, not the request's
+      expect(last.candidates.slice(0, known.length)).toEqual(known);
+      const samples = last.candidates.slice(known.length).map((c) => c.score);
+      expect(samples).toEqual([...samples].sort((a, b) => b - a));
+    } finally {
+      other.dispose();
+    }
+  });
+
   it("counts the request's tokens with its literals in slots: what the prompt box says is what the run reads", () => {
     const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
     const other = "Format cells that are greater than 123456789 and less than 0.00042";

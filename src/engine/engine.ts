@@ -289,7 +289,8 @@ export class Engine {
    * The final ranking (training/sample.py generate): by votes over the samples; with rank "denoise", the pool of
    * samples and retrieved codes (slots filled) ordered by the model's denoising loss; with "known-first", the
    * retrieved codes ordered by that loss, then the samples ordered by it (a sample is the model's own estimate, so
-   * its loss is low whatever it is worth: in one pool the samples would come first).
+   * its loss is low whatever it is worth: in one pool the samples would come first); with "retrieval-first", the
+   * retrieved codes as written in retrieval order, then the samples by that loss.
    */
   private async rank(
     utterance: string,
@@ -301,13 +302,16 @@ export class Engine {
   ): Promise<FinalStep["candidates"]> {
     const poolRetrieved = this.sampler.pool_retrieved ?? 0;
     const rank = this.sampler.rank ?? "votes";
+    const asWritten = rank === "retrieval-first";
     const retrieved =
-      this.conditioner && poolRetrieved > 0 ? this.conditioner.retrievedCandidates(prepared, utterance, poolRetrieved) : [];
+      this.conditioner && poolRetrieved > 0
+        ? this.conditioner.retrievedCandidates(prepared, utterance, poolRetrieved, asWritten)
+        : [];
     const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
     const mark = (list: Candidate[]): FinalStep["candidates"] =>
       list.map((c) => ({ ...c, fromKnownRequest: fromKnown.has(normalizeWhitespace(c.code)) }));
     if (rank === "votes" && retrieved.length === 0) return rankCandidates(codes, confidence, this.sampler.top_k);
-    const knownFirst = rank === "known-first";
+    const knownFirst = rank === "known-first" || asWritten;
     const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
     if (rank === "denoise" || knownFirst) {
       const conditioner = this.conditioner;
@@ -316,7 +320,9 @@ export class Engine {
       const knownCount = knownFirst ? distinctCodes(retrieved).length : 0;
       const encoded = this.model.encode(uttIds, uttMask);
       try {
-        return mark(await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k, knownCount));
+        return mark(
+          await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k, knownCount, !asWritten),
+        );
       } finally {
         encoded.dispose();
       }

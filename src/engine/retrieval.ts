@@ -317,8 +317,9 @@ export class Conditioner {
   }
 
   /** The codes of the best `count` neighbours with this request's literals filled into their slots: the
-   * retrieve-and-fill candidates that join the model's own samples in the ranked pool. */
-  retrievedCandidates(prepared: Prepared, utterance: string, count: number): string[] {
+   * retrieve-and-fill candidates that join the model's own samples in the ranked pool; `asWritten`: the codes as the
+   * known requests have them (rank "retrieval-first"). */
+  retrievedCandidates(prepared: Prepared, utterance: string, count: number, asWritten = false): string[] {
     const { tagger, index, useSlots } = this.options;
     if (index === null) return [];
     let found = prepared.neighbours;
@@ -326,7 +327,7 @@ export class Conditioner {
     if (found.length < count) found = index.neighbours(queryText(utterance, prepared.slotted.text, index.query), count);
     return found.slice(0, count).map(([i]) => {
       const entry = index.entries[i];
-      if (!useSlots) return entry.code;
+      if (!useSlots || asWritten) return entry.code;
       // The neighbour's own literals fill the slots this request lacks.
       const own = slotRequest(entry.utterance, tagger, entry.header ?? null);
       const values = new Map([...slotValues(own), ...slotValues(prepared.slotted)]);

@@ -287,6 +287,7 @@ export async function rankByDenoising(
   times: readonly number[],
   topK: number,
   knownCount = 0,
+  knownByLoss = true,
 ): Promise<Candidate[]> {
   const Lc = model.config.max_code_len;
   // Rank "known-first": the first knownCount codes (the retrieved ones) are ranked among themselves and go first.
@@ -303,8 +304,14 @@ export async function rankByDenoising(
   const out: Candidate[] = [];
   for (const first of knownCount > 0 ? [true, false] : [false]) {
     const inGroup = (code: string): boolean => knownCount === 0 || known.has(code) === first;
-    const ranked = withLoss
-      .filter((s) => inGroup(s.code))
+    const group = withLoss.filter((s) => inGroup(s.code));
+    // Rank "retrieval-first": the known codes keep their (retrieval) order, too-long ones included.
+    if (first && !knownByLoss) {
+      const lossOf = new Map(group.map((s) => [s.code, s.loss]));
+      out.push(...pool.slice(0, knownCount).map((code) => ({ code, score: lossOf.has(code) ? Math.exp(-(lossOf.get(code) as number)) : 0 })));
+      continue;
+    }
+    const ranked = group
       .sort((a, b) => a.loss - b.loss) // stable: ties keep pool order
       .map((s) => ({ code: s.code, score: Math.exp(-s.loss) }));
     out.push(...ranked, ...tooLong.filter(inGroup).map((code) => ({ code, score: 0 })));

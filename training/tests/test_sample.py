@@ -69,3 +69,26 @@ def test_denoising_trace_ends_with_what_generate_returns():
     assert [e["step"] for e in trace] == list(range(6)) and all(len(e["codes"]) == 3 for e in trace)
     final = generate(model, tok, alpha, sigma, ["Color cells greater than 5"], steps=6, samples=3, seed=4)[0]
     assert {c["code"] for c in final} == set(trace[-1]["codes"])
+
+
+def test_retrieval_first_keeps_the_known_codes_in_retrieval_order_as_written():
+    """rank "retrieval-first": the neighbours' codes as written, in retrieval order, then the samples by loss;
+    "known-first" fills the request's literals into them and orders them by the loss."""
+    from training.retrieval import Conditioner, build_index
+    from training.sample import generate
+    from training.tokenizer import load_tokenizer
+
+    tok = load_tokenizer("cf")
+    pairs = [("Color cells greater than 7", "GreaterThan(7)"), ("Color cells less than 3", "LessThan(3)"),
+             ("Color cells equal to 9", "Equals(9)")]
+    cfg = make_config("tiny", {"slots": True, "neighbours": 1})
+    cfg.model.vocab_size = tok.vocab_size + 25
+    torch.manual_seed(2)
+    model = CodeFusion(cfg.model, cfg.diffusion.T).eval()
+    alpha, sigma = alpha_sigma_table(cfg.diffusion, cfg.model.d_embed)
+    cond = Conditioner(tok, None, build_index(pairs, None), 1, cfg.model.max_utterance_len, 16, True)
+    request = "Color cells greater than 5 or less than 5"
+    first = generate(model, tok, alpha, sigma, [request], 4, 2, 0, top_k=5, cond=cond, rank="retrieval-first", pool_retrieved=3)[0]
+    assert [c["code"] for c in first[:3]] == ["GreaterThan(7)", "LessThan(3)", "Equals(9)"]
+    known = generate(model, tok, alpha, sigma, [request], 4, 2, 0, top_k=5, cond=cond, rank="known-first", pool_retrieved=3)[0]
+    assert {c["code"] for c in known[:3]} == {"GreaterThan(5)", "LessThan(5)", "Equals(5)"}
