@@ -17,11 +17,21 @@ STAGE=${STAGE:-all}
 RESUME=${RESUME:-0}
 export OMP_NUM_THREADS=1
 
-# What each shipped model was trained with (seconds of fine-tuning on one core of this machine).
+# What each shipped model was trained with (seconds or steps of fine-tuning on one core of this machine).
 declare -A ARGS=(
   [bash]="--finetune_seconds 3000"
   [python]="--finetune_seconds 2400 --retrieval_query template --dropout 0.1"
-  [cf]="--finetune_seconds 1500 --max_code_len 32 --max_utterance_len 96 --dropout 0.1"
+  [cf]="--finetune_steps 2000 --max_code_len 32 --max_utterance_len 96 --dropout 0.1 --column_pairs 2"
+)
+# A second stage that goes on from the first (--resume extends the finished phase): Bash's last 4,800 s on its
+# own training split only, without the tldr pairs (74 % of the first stage's pairs, unlike the test requests).
+declare -A EXTEND=(
+  [bash]="--finetune_seconds 7800 --extra_pairs false"
+)
+# How each model ranks (sample.generate): Bash's model orders the retrieved codes worse than retrieval does
+# (docs/results.md), so its known codes keep retrieval's order and are shown as written.
+declare -A SHIP_ARGS=(
+  [bash]="--rank retrieval-first"
 )
 
 train_one() {
@@ -29,6 +39,11 @@ train_one() {
   # shellcheck disable=SC2086
   "$PYTHON" -u -m training.train --language "$language" --preset cpu --out "$RUNS_DIR/$language-cpu" \
     --finetune_steps 0 --check_pairs 128 --log_every 200 --resume "$RESUME" ${ARGS[$language]}
+  if [ -n "${EXTEND[$language]:-}" ]; then
+    # shellcheck disable=SC2086
+    "$PYTHON" -u -m training.train --language "$language" --preset cpu --out "$RUNS_DIR/$language-cpu" \
+      --finetune_steps 0 --check_pairs 128 --log_every 200 --resume true ${ARGS[$language]} ${EXTEND[$language]}
+  fi
 }
 
 ship_one() {
@@ -36,8 +51,8 @@ ship_one() {
   # shellcheck disable=SC2086
   "$PYTHON" -u -m training.pipeline --language "$language" --preset cpu --run "$RUNS_DIR/$language-cpu" \
     --bundle "$MODELS_DIR/$language" --skip-train --variants \
-    --train-command "python3 -m training.train --language $language --preset cpu --finetune_steps 0 ${ARGS[$language]}" \
-    ${ARGS[$language]}
+    --train-command "python3 -m training.train --language $language --preset cpu --finetune_steps 0 ${ARGS[$language]}${EXTEND[$language]:+, then --resume true ${EXTEND[$language]}}" \
+    ${ARGS[$language]} ${EXTEND[$language]:-} ${SHIP_ARGS[$language]:-}
 }
 
 mkdir -p "$RUNS_DIR"
