@@ -42,3 +42,21 @@ for (const r of requests) {
     await expect(page.getByTestId("known-request").first()).toBeVisible();
   });
 }
+
+// The CF model reads the header of the preview's table: a request that names a column gets a rule on it (c[k]).
+// Seeds as in `npm run generate` for these lines (seed i for line i), where these candidates were measured.
+test("cf: a request that names a column of the sample table gets a rule on that column", async ({ page }) => {
+  await generateAt(page, "/?lang=cf&steps=20&n=5&seed=0", "Highlight sales above 100");
+  const codes = (await page.locator("[data-testid=candidate] .candidate-code").allInnerTexts()).map(normalise);
+  expect(codes).toContain("GreaterThan(c[2], 100)"); // Sales is column C of the sample table: c[2]
+});
+
+test("cf: after pasting a table, a request that names one of its columns gets a rule on that column", async ({ page }) => {
+  await generateAt(page, "/?lang=cf&steps=20&n=5&seed=4", "highlight stock below 5");
+  await useOwnTable(page, [["Product", "Price", "Stock"], ["Pens", "2.5", "40"], ["Ink", "12", "3"]]);
+  await requestCode(page, "highlight stock below 5");
+  const top = page.locator("[data-testid=candidate] .candidate-code").first();
+  await expect(top).toHaveText("LessThan(c[2], 5)", { timeout: 60_000 });
+  // and the preview paints the one row whose stock is below 5
+  await expect(page.locator("[data-match='true']")).toHaveCount(1);
+});
