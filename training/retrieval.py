@@ -235,7 +235,10 @@ class Conditioner:
         for i, _ in found[:count]:
             entry = self.index.entries[i]
             if self.use_slots and not as_written:
-                own = slot_request(entry.utterance, self.tagger, entry.header).values()
+                # The neighbour's own literals fill what this request lacks, but never its columns: those belong
+                # to the neighbour's table (fill_slots then drops the column argument).
+                own = {k: v for k, v in slot_request(entry.utterance, self.tagger, entry.header).values().items()
+                       if not k.startswith("⟨col")}
                 values = {**own, **prepared.slotted.values()}
                 out.append(fill_slots(entry.slotted_code, values))
             else:

@@ -329,8 +329,12 @@ export class Conditioner {
       const entry = index.entries[i];
       if (!useSlots || asWritten) return entry.code;
       // The neighbour's own literals fill the slots this request lacks.
-      const own = slotRequest(entry.utterance, tagger, entry.header ?? null);
-      const values = new Map([...slotValues(own), ...slotValues(prepared.slotted)]);
+      // The neighbour's own literals fill what this request lacks, but never its columns: those belong to the
+      // neighbour's table (fillSlots then drops the column argument).
+      const own = [...slotValues(slotRequest(entry.utterance, tagger, entry.header ?? null))].filter(
+        ([token]) => !token.startsWith("⟨col"),
+      );
+      const values = new Map([...own, ...slotValues(prepared.slotted)]);
       return fillSlots(entry.slottedCode, values);
     });
   }

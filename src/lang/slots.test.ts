@@ -164,6 +164,13 @@ describe("the rules", () => {
     expect(fillSlots("top(⟨num0⟩%) ⟨str0⟩1", values)).toBe("top(40%) 1");
   });
 
+  it("drops a column the request does not name, with its comma", () => {
+    expect(fillSlots("GreaterThan(⟨col0⟩, ⟨num0⟩)", new Map([["⟨num0⟩", "5"]]))).toBe("GreaterThan(5)");
+    expect(fillSlots("NOT(Duplicates(⟨col1⟩))", new Map())).toBe("NOT(Duplicates())");
+    const both = new Map([["⟨col0⟩", "c[2]"], ["⟨num0⟩", "5"]]);
+    expect(fillSlots("GreaterThan(⟨col0⟩, ⟨num0⟩)", both)).toBe("GreaterThan(c[2], 5)");
+  });
+
   it("names a column of the header as c[k], whatever its case and number, and never by a generic word", () => {
     const header = ["Index", "Customer", "Units Sold", "Value"];
     const slotted = slotRequest("Highlight units sold above 5 for each customer's value", null, header);

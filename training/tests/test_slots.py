@@ -174,3 +174,9 @@ def test_fill_drops_digits_the_model_glued_to_a_number_placeholder():
     assert fill_slots("GreaterThan(⟨num0⟩000)", values) == "GreaterThan(40)"
     assert fill_slots("x = ⟨num0⟩.5 + ⟨num0⟩. y", values) == "x = 40 + 40. y"
     assert fill_slots("top(⟨num0⟩%) ⟨str0⟩1", values) == "top(40%) 1"
+
+
+def test_fill_drops_a_column_the_request_does_not_name_with_its_comma():
+    assert fill_slots("GreaterThan(⟨col0⟩, ⟨num0⟩)", {"⟨num0⟩": "5"}) == "GreaterThan(5)"
+    assert fill_slots("NOT(Duplicates(⟨col1⟩))", {}) == "NOT(Duplicates())"
+    assert fill_slots("GreaterThan(⟨col0⟩, ⟨num0⟩)", {"⟨col0⟩": "c[2]", "⟨num0⟩": "5"}) == "GreaterThan(c[2], 5)"
