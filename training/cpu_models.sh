@@ -28,10 +28,13 @@ declare -A ARGS=(
 declare -A EXTEND=(
   [bash]="--finetune_seconds 7800 --extra_pairs false"
 )
-# How each model ranks (sample.generate): Bash's model orders the retrieved codes worse than retrieval does
-# (docs/results.md), so its known codes keep retrieval's order and are shown as written.
+# How each model ranks (sample.generate), whatever its checkpoint says: the retrieved codes by the model's
+# denoising loss, then its samples (known-first); Bash's model orders the retrieved codes worse than retrieval does
+# (docs/results.md), so there the known codes keep retrieval's order and are shown as written.
 declare -A SHIP_ARGS=(
   [bash]="--rank retrieval-first"
+  [python]="--rank known-first"
+  [cf]="--rank known-first"
 )
 
 train_one() {
