@@ -54,6 +54,6 @@ export async function generateAt(page: Page, query: string, prompt: string): Pro
 export async function useOwnTable(page: Page, rows: readonly (readonly string[])[]): Promise<void> {
   await page.locator("summary", { hasText: "Use your own table" }).click();
   await page.getByLabel("Paste cells (tab- or comma-separated)").fill(rows.map((row) => row.join("\t")).join("\n"));
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
   await expect(page.locator(".cf-preview")).toHaveAttribute("data-table", "pasted");
 }

@@ -34,7 +34,10 @@ def main(argv=None) -> None:
             item = {"language": r["language"], "index": r["index"], "utterance": r["utterance"], "gold": r["gold"],
                     "steps": r["steps"], "samples": r["samples"]}
             if r.get("table"):
-                item["table"] = [["" if v is None else str(v) for v in row] for row in r["table"][: TABLE_ROWS + 1]]
+                table = [["" if v is None else str(v) for v in row] for row in r["table"][: TABLE_ROWS + 1]]
+                if len(table) == 1:  # a header-only table: one row of blank cells, since the app wants a row
+                    table.append([" "] * len(table[0]))
+                item["table"] = table
             chosen.append(item)
         print(f"{file}: {len(hits)} of {len(rows)} items have their gold code in the top 5; took {min(len(hits), args.per_language)}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
