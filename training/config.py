@@ -85,6 +85,7 @@ class TrainConfig:
     pretrain_uncond_prob: float = 0.5  # pre-training task mix: unconditional generation vs CPD
     cpd_mask_prob: float = 0.5  # share of identifier/keyword tokens masked in CPD
     extra_pairs: bool = True  # add the tldr pairs (Bash) to fine-tuning
+    tagger_threshold: float = 0.5  # the slot tagger tags a word at this probability (slots.train_tagger)
     column_pairs: int = 0  # CF: this many column-style pairs per training pair (training/cf_columns.py); sets model.columns
     index_extra: bool = False  # the retrieval index also holds the extra pairs (train.make_conditioner)
     retrieval_query: str = "words"  # words | template: what retrieval compares (retrieval.query_text)

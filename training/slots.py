@@ -365,8 +365,11 @@ def tag_labels(request: str, code: str, stopwords: set) -> Tuple[List[str], List
     return words, labels
 
 
-def train_tagger(pairs: Sequence[Tuple[str, str]], epochs: int = 8, lr: float = 0.5, l2: float = 1e-6, seed: int = 0) -> SlotTagger:
-    """SGD on the log-loss over every word of every training request (deterministic for a seed)."""
+def train_tagger(pairs: Sequence[Tuple[str, str]], epochs: int = 8, lr: float = 0.5, l2: float = 1e-6, seed: int = 0,
+                 threshold: float = 0.5) -> SlotTagger:
+    """SGD on the log-loss over every word of every training request (deterministic for a seed). The probabilities
+    come out low (few words are literals): on CF, with 20 % of the training requests held out, F1 is best at a
+    threshold of 0.04 (precision 0.76, recall 0.72) and 0.48 at 0.5 (0.86, 0.33) (docs/training.md)."""
     import random
 
     stop = language_words([c for _, c in pairs])
@@ -389,7 +392,7 @@ def train_tagger(pairs: Sequence[Tuple[str, str]], epochs: int = 8, lr: float = 
             g = p - y
             for j in idx:
                 weights[j] -= step * (g + l2 * weights[j])
-    return SlotTagger(weights, 0.5, stop)
+    return SlotTagger(weights, threshold, stop)
 
 
 # ----------------------------------------------------------------------------------------------- one pair at a time

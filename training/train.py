@@ -277,7 +277,7 @@ def make_conditioner(cfg: Config, tok: Tokenizer, pairs: List[data.Example], run
     mc = cfg.model
     if not mc.slots and mc.neighbours <= 0:
         return None
-    tagger = train_tagger([(p.utterance, p.code) for p in pairs]) if mc.slots else None
+    tagger = train_tagger([(p.utterance, p.code) for p in pairs], threshold=cfg.train.tagger_threshold) if mc.slots else None
     # The index holds the benchmark's training split and the column pairs (first in `pairs`, so leave-one-out
     # positions agree); the extra pairs too with index_extra. Measured on Bash: retrieve-and-fill top-1 7.97
     # without the 28k tldr pairs, 7.73 with them (docs/results.md), and the bundle is 4x smaller without.
