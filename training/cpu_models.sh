@@ -21,7 +21,7 @@ export OMP_NUM_THREADS=1
 declare -A ARGS=(
   [bash]="--finetune_seconds 3000"
   [python]="--finetune_seconds 2400 --retrieval_query template --dropout 0.1"
-  [cf]="--finetune_steps 2000 --max_code_len 32 --max_utterance_len 96 --dropout 0.1 --column_pairs 2"
+  [cf]="--finetune_steps 2000 --max_code_len 32 --max_utterance_len 96 --dropout 0.1 --column_pairs 2 --tagger_threshold 0.04"
 )
 # A second stage that goes on from the first (--resume extends the finished phase): Bash's last 4,800 s on its
 # own training split only, without the tldr pairs (74 % of the first stage's pairs, unlike the test requests).
