@@ -12,7 +12,7 @@ items):
   2. take a header from HEADERS below (written for this project, not taken from any dataset) and a column of the
      kind the rule needs (a number column for comparisons and statistics, a text column for text rules);
   3. make the request name that column: the first "cells"/"values"/... becomes the column's name (or "<entity>s
-     with <column>"), or the request gets " in the <column> column" and the like (TEMPLATES);
+     with <column>"), or the request gets " in the <column> column" and the like (`mention`);
   4. write the rule in column style: every condition gets c[k] as its first argument, with the column style's
      spelling (`top(10%)` -> `TopPercent(c[k], 10)`, `Duplicate()` -> `Duplicates(c[k])`).
 

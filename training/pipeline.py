@@ -10,7 +10,6 @@ time-boxed GPU run still brings back a complete bundle.
 from __future__ import annotations
 
 import argparse
-import math
 import json
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
     noise as the shipped ranking: request i, seed i), the retrieved codes with slots filled, and every distinct
     code's denoising loss. Each variant's predictions go to run_dir/test.<variant>.predictions.jsonl."""
     from .checkpoint import schedule_for
-    from .sample import distinct, generate, order_by_loss, pool_losses
+    from .sample import distinct, generate, keep_order, order_by_loss, pool_losses
 
     examples = data.load_benchmark(language, "test")[: limit or None]
     alpha, sigma = schedule_for(cfg)
@@ -58,8 +57,7 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
             "pool, denoise rank": by_loss(distinct(samples + retrieved)),
             "pool, known-first": by_loss(retrieved) + by_loss([c for c in distinct(samples) if c not in retrieved]),
             "retrieved codes as written, retrieval order": [{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(written)],
-            "pool, retrieval-first": [{"code": c, "score": round(math.exp(-loss[c]), 6) if c in loss else 0.0} for c in written]
-                                     + by_loss([c for c in distinct(samples) if c not in written]),
+            "pool, retrieval-first": keep_order(written, loss) + by_loss([c for c in distinct(samples) if c not in written]),
         }
         for name, cands in lists.items():
             rows.setdefault(name, []).append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .slots import PLACEHOLDER, neutralise, SEP, SLOT_TOKENS, SlotTagger, Slotted, fill_slots, slot_code, slot_request
+from .slots import COLUMN_KIND, PLACEHOLDER, neutralise, SEP, SLOT_TOKENS, SlotTagger, Slotted, fill_slots, slot_code, slot_request
 
 WORD = re.compile(r"[a-z0-9_]+")
 
@@ -237,8 +237,8 @@ class Conditioner:
             if self.use_slots and not as_written:
                 # The neighbour's own literals fill what this request lacks, but never its columns: those belong
                 # to the neighbour's table (fill_slots then drops the column argument).
-                own = {k: v for k, v in slot_request(entry.utterance, self.tagger, entry.header).values().items()
-                       if not k.startswith("⟨col")}
+                own = {s.token: s.text for s in slot_request(entry.utterance, self.tagger, entry.header).slots
+                       if s.kind != COLUMN_KIND}
                 values = {**own, **prepared.slotted.values()}
                 out.append(fill_slots(entry.slotted_code, values))
             else:

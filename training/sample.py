@@ -187,6 +187,11 @@ def order_by_loss(codes: Sequence[str], loss: Dict[str, float]) -> List[Dict[str
         [{"code": c, "score": 0.0} for c in codes if c not in loss]
 
 
+def keep_order(codes: Sequence[str], loss: Dict[str, float]) -> List[Dict[str, float]]:
+    """`codes` in the given order, each scored as order_by_loss scores it (rank "retrieval-first"'s known codes)."""
+    return [{"code": c, "score": round(math.exp(-loss[c]), 6) if c in loss else 0.0} for c in codes]
+
+
 def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
                       pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
                       known: Optional[Sequence[int]] = None, known_by_loss: bool = True) -> List[List[Dict[str, float]]]:
@@ -200,10 +205,7 @@ def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor,
         if known is None:
             ranked.append(order_by_loss(pool, loss)[:top_k])
         else:
-            first = order_by_loss(pool[: known[r]], loss)
-            if not known_by_loss:  # retrieval-first: the known codes keep their order
-                score = {c["code"]: c["score"] for c in first}
-                first = [{"code": c, "score": score[c]} for c in pool[: known[r]]]
+            first = (order_by_loss if known_by_loss else keep_order)(pool[: known[r]], loss)
             ranked.append((first + order_by_loss(pool[known[r]:], loss))[:top_k])
     return ranked
 

@@ -239,14 +239,14 @@ GLUED_DIGITS = re.compile(r"(⟨num[0-%d]⟩)(?:\.?[0-9])+" % (MAX_PER_KIND - 1)
 
 # A column placeholder the request has no column for goes with the ", " after it: GreaterThan(⟨col0⟩, 5) becomes
 # GreaterThan(5), a rule on every cell, rather than GreaterThan(, 5).
-COLUMN_ARGUMENT = re.compile(r"⟨col[0-%d]⟩(?:,\s*)?" % (MAX_PER_KIND - 1))
+COLUMN_ARGUMENT = re.compile(r"(⟨col[0-%d]⟩)(?:,\s*)?" % (MAX_PER_KIND - 1))
 
 
 def fill_slots(code: str, values: Dict[str, str]) -> str:
     """Placeholders back to literals; one the request does not have is left out (and so are GLUED_DIGITS, and a
     missing column's COLUMN_ARGUMENT)."""
     code = GLUED_DIGITS.sub(r"\1", code)
-    code = COLUMN_ARGUMENT.sub(lambda m: m.group(0) if m.group(0)[:6] in values else "", code)
+    code = COLUMN_ARGUMENT.sub(lambda m: m.group(0) if m.group(1) in values else "", code)
     return PLACEHOLDER.sub(lambda m: values.get(m.group(0), ""), code)
 
 

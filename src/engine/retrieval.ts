@@ -12,6 +12,7 @@
 // about 1e-7) can then round the other way; every rounded score of the shared vectors is identical.
 import type { CodeTokenizer } from "../tokenizer";
 import {
+  COLUMN_KIND,
   SEP,
   SLOT_TOKENS,
   type SlotTagger,
@@ -21,6 +22,7 @@ import {
   neutralise,
   slotCode,
   slotRequest,
+  slotToken,
   slotValues,
 } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
@@ -328,12 +330,11 @@ export class Conditioner {
     return found.slice(0, count).map(([i]) => {
       const entry = index.entries[i];
       if (!useSlots || asWritten) return entry.code;
-      // The neighbour's own literals fill the slots this request lacks.
       // The neighbour's own literals fill what this request lacks, but never its columns: those belong to the
       // neighbour's table (fillSlots then drops the column argument).
-      const own = [...slotValues(slotRequest(entry.utterance, tagger, entry.header ?? null))].filter(
-        ([token]) => !token.startsWith("⟨col"),
-      );
+      const own = slotRequest(entry.utterance, tagger, entry.header ?? null)
+        .slots.filter((slot) => slot.kind !== COLUMN_KIND)
+        .map((slot): [string, string] => [slotToken(slot), slot.text]);
       const values = new Map([...own, ...slotValues(prepared.slotted)]);
       return fillSlots(entry.slottedCode, values);
     });

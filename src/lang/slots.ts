@@ -366,13 +366,13 @@ const GLUED_DIGITS = new RegExp(`(⟨num[0-${MAX_PER_KIND - 1}]⟩)(?:\\.?[0-9])
 export function fillSlots(code: string, values: ReadonlyMap<string, string>): string {
   return code
     .replace(GLUED_DIGITS, "$1")
-    .replace(COLUMN_ARGUMENT, (found) => (values.has(found.slice(0, 6)) ? found : ""))
+    .replace(COLUMN_ARGUMENT, (found, token: string) => (values.has(token) ? found : ""))
     .replace(new RegExp(PLACEHOLDER.source, "gu"), (token) => values.get(token) ?? "");
 }
 
 /** A column placeholder the request has no column for goes with the ", " after it (Python's COLUMN_ARGUMENT):
  * GreaterThan(⟨col0⟩, 5) becomes GreaterThan(5), a rule on every cell, rather than GreaterThan(, 5). */
-const COLUMN_ARGUMENT = new RegExp(`⟨col[0-${MAX_PER_KIND - 1}]⟩(?:,[${S}]*)?`, "gu");
+const COLUMN_ARGUMENT = new RegExp(`(⟨col[0-${MAX_PER_KIND - 1}]⟩)(?:,[${S}]*)?`, "gu");
 
 
 // ------------------------------------------------------------------------------------------- the tagger
