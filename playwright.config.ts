@@ -4,7 +4,8 @@ import { defineConfig } from "@playwright/test";
 import { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS } from "./scripts/chromium.mjs";
 
 export { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS };
-const PORT = 4173;
+// E2E_PORT: a second checkout (a git worktree) can run its suite beside this one without reusing its server.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: "e2e",
