@@ -62,4 +62,22 @@ def load_conditioner(directory: Path, cfg: Config, tok: Tokenizer):
     directory = Path(directory)
     tagger = load_tagger(directory / "tagger.json") if mc.slots else None
     index = RetrievalIndex.load(directory / "index.json") if mc.neighbours > 0 else None
-    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns)
+    channel = load_channel(directory, index) if cfg.sampler.rank == "channel" else None
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns,
+                       channel)
+
+
+def load_channel(directory: Path, index):
+    """The channel table (channel.py) of a bundle or run: its channel.json, or learnt from the index's pairs if missing
+    (a run trained before rank "channel" existed keeps it as its channel.json)."""
+    from .channel import Channel, train_channel
+
+    if index is None:
+        raise ValueError('rank "channel" needs a retrieval index (model.neighbours > 0)')
+    path = Path(directory) / "channel.json"
+    if path.exists():
+        return Channel.load(path)
+    channel = train_channel([(e.utterance, e.code) for e in index.entries])
+    if (Path(directory) / "ckpt.pt").exists():  # a run keeps it; a bundle is only ever written by export
+        channel.save(path)
+    return Channel.from_json(channel.to_json())  # as read back from the file: what ships

@@ -60,9 +60,13 @@ class SamplerConfig:
     clamp: str = "decoder"  # snap x0-hat onto code embeddings before each update: decoder | nearest | none (sample.py)
     # votes (agreement x confidence) | denoise (the pool by the model's reconstruction loss) | known-first (the
     # retrieved codes by that loss, then the samples by that loss: sample.generate) | retrieval-first (the retrieved
-    # codes as written, in retrieval order, then the samples by that loss: where the model's ranking hurts, Bash)
+    # codes as written, in retrieval order, then the samples by that loss: where the model's ranking hurts, Bash) |
+    # channel (the codes of the channel_scan most similar known requests, as written, by log P(request | code) from
+    # channel.py's word-translation table plus channel_similarity x their similarity; then the samples by that loss)
     rank: str = "votes"
     pool_retrieved: int = 0  # retrieved codes (slots filled) that join the samples in the ranked pool
+    channel_scan: int = 100  # rank "channel": how many most similar known requests it reads
+    channel_similarity: float = 0.01  # rank "channel": the weight of retrieval's similarity beside the channel's score
 
 
 @dataclass

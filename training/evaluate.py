@@ -21,7 +21,7 @@ from .checkpoint import load_checkpoint, load_conditioner, resolve_device, sched
 from .config import Config
 from .model import CodeFusion
 from .predictions import exact_match_table, format_exact_match, prediction_row, write_predictions
-from .sample import generate
+from .sample import RANK_MODES, generate
 from .tokenizer import Tokenizer
 
 
@@ -60,7 +60,8 @@ def evaluate(
     # request i of the split gets seed + i wherever the slice starts, so slices evaluated apart join up exactly
     candidates = generate(model, tok, alpha, sigma, [e.utterance for e in examples], steps, samples, seed + start,
                           top_k=cfg.sampler.top_k, clamp=clamp, cond=cond, rank=rank, pool_retrieved=pool_retrieved,
-                          headers=[e.header for e in examples])
+                          headers=[e.header for e in examples], channel_scan=cfg.sampler.channel_scan,
+                          channel_similarity=cfg.sampler.channel_similarity)
     seconds = time.time() - started
     rows = [
         prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code, candidates=c,
@@ -94,7 +95,7 @@ def main(argv=None) -> None:
     parser.add_argument("--write-requests", default=None, metavar="FILE",
                         help="only write the split as requests for `npm run generate` (id, index, utterance, gold, table)")
     parser.add_argument("--language", default=None, choices=data.LANGUAGES, help="with --write-requests")
-    parser.add_argument("--rank", default=None, choices=["votes", "denoise", "known-first", "retrieval-first"], help="default: the config's")
+    parser.add_argument("--rank", default=None, choices=RANK_MODES, help="default: the config's")
     parser.add_argument("--pool-retrieved", type=int, default=None, help="retrieved codes in the pool (default: the config's)")
     args = parser.parse_args(argv)
     if args.write_requests:
@@ -119,6 +120,8 @@ def main(argv=None) -> None:
         from .export import load_bundle
 
         model, cfg, tok = load_bundle(Path(args.bundle), device)
+    if args.rank:
+        cfg.sampler.rank = args.rank  # before the conditioner: rank "channel" loads its table
     cond = load_conditioner(Path(args.run or args.bundle), cfg, tok)
     language = cfg.train.language
     system = f"codefusion-{cfg.train.preset}"

@@ -143,7 +143,13 @@ def export_conditioning(cfg: Config, run_dir: Path, out_dir: Path) -> dict | Non
     """Copy the slot tagger and the retrieval index into the bundle; the manifest's "conditioning" entry names them
     with their SHA-256, and says which ids are placeholders."""
     mc = cfg.model
-    wanted = {"tagger": ("tagger.json", mc.slots), "index": ("index.json", mc.neighbours > 0)}
+    wanted = {"tagger": ("tagger.json", mc.slots), "index": ("index.json", mc.neighbours > 0),
+              "channel": ("channel.json", cfg.sampler.rank == "channel")}
+    if cfg.sampler.rank == "channel":
+        from .checkpoint import load_channel
+        from .retrieval import RetrievalIndex
+
+        load_channel(run_dir, RetrievalIndex.load(run_dir / "index.json"))  # learnt from the index's pairs if missing
     payloads = {key: (run_dir / name).read_bytes() for key, (name, on) in wanted.items() if on}
     for name, _ in wanted.values():
         (out_dir / name).unlink(missing_ok=True)

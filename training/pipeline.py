@@ -44,7 +44,9 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
         samples = [c["code"] for c in votes]
         retrieved = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved))
         written = distinct(cond.retrieved_candidates(prepared, e.utterance, sc.pool_retrieved, as_written=True))
-        loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + written + samples)])[0]
+        channel = (distinct(cond.channel_candidates(prepared, e.utterance, sc.pool_retrieved, sc.channel_scan, sc.channel_similarity))
+                   if cond.channel is not None else [])
+        loss = pool_losses(model, cond, alpha, [prepared], [distinct(retrieved + written + channel + samples)])[0]
 
         def by_loss(codes):
             return order_by_loss(codes, loss)
@@ -59,6 +61,9 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
             "retrieved codes as written, retrieval order": [{"code": c, "score": round(1.0 / (i + 1), 6)} for i, c in enumerate(written)],
             "pool, retrieval-first": keep_order(written, loss) + by_loss([c for c in distinct(samples) if c not in written]),
         }
+        if cond.channel is not None:
+            lists["retrieved codes as written, channel order"] = keep_order(channel, loss)
+            lists["pool, channel"] = keep_order(channel, loss) + by_loss([c for c in distinct(samples) if c not in channel])
         for name, cands in lists.items():
             rows.setdefault(name, []).append(prediction_row(language=language, index=e.index, id=e.id, utterance=e.utterance, gold=e.code,
                                              candidates=cands[: sc.top_k], system=name.replace(", ", "/").replace(" ", "-"),

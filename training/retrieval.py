@@ -92,6 +92,13 @@ class RetrievalIndex:
             out[self.post_docs[term]] += (v / norm) * self.post_weights[term]
         return out
 
+    def most_similar(self, query: str, n: int) -> List[Tuple[int, float]]:
+        """The n entries most similar to a query_text(), (entry index, score) best first, ties by index position,
+        every entry (also those with the same code: rank "channel" reads the codes as written)."""
+        scores = np.round(self.scores(query), 9)
+        order = np.lexsort((np.arange(len(scores)), -scores))[:n]
+        return [(int(i), float(scores[i])) for i in order]
+
     def neighbours(self, query: str, k: int, exclude: int = -1) -> List[Tuple[int, float]]:
         """Up to k (entry index, score) for a query_text(), best first, distinct slotted codes; never `exclude`."""
         scores = np.round(self.scores(query), 9)
@@ -199,8 +206,9 @@ class Conditioner:
     With neither slots nor retrieval (the plain configuration) the input is the request's BPE ids, as before."""
 
     def __init__(self, tok, tagger: Optional[SlotTagger], index: Optional[RetrievalIndex], neighbours: int,
-                 max_len: int, request_len: int, use_slots: bool, columns: bool = False):
+                 max_len: int, request_len: int, use_slots: bool, columns: bool = False, channel=None):
         self.tok, self.tagger, self.index, self.columns = tok, tagger, index, columns
+        self.channel = channel  # channel.Channel, for rank "channel" (None otherwise)
         self.k, self.max_len, self.request_len, self.use_slots = neighbours, max_len, request_len, use_slots
 
     def prepare(self, utterance: str, exclude: int = -1, header: Optional[Sequence[object]] = None) -> Prepared:
@@ -221,6 +229,17 @@ class Conditioner:
 
     def code_ids(self, code: str, slotted: Slotted) -> List[int]:
         return encode_slotted(self.tok, slot_code(code, slotted.slots) if self.use_slots else neutralise(code))
+
+    def channel_candidates(self, prepared: Prepared, utterance: str, count: int, scan: int, similarity_weight: float) -> List[str]:
+        """Rank "channel": the codes, as written, of the `scan` known requests most similar to this one, ordered by
+        the channel's score (channel.rank_codes), the best `count`."""
+        from .channel import rank_codes
+
+        if self.index is None or self.channel is None:
+            raise ValueError('rank "channel" needs a retrieval index and a channel table (channel.json)')
+        found = self.index.most_similar(query_text(utterance, prepared.slotted.text, self.index.query), scan)
+        ranked = rank_codes(self.channel, utterance, [(self.index.entries[i].code, s) for i, s in found], similarity_weight)
+        return [code for code, _ in ranked[:count]]
 
     def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int, as_written: bool = False) -> List[str]:
         """The codes of the best `count` neighbours with this request's literals filled into their slots: the

@@ -210,6 +210,9 @@ def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor,
     return ranked
 
 
+RANK_MODES = ("votes", "denoise", "known-first", "retrieval-first", "channel")
+
+
 def distinct(codes: Sequence[str]) -> List[str]:
     seen, out = set(), []
     for code in codes:
@@ -244,6 +247,8 @@ def generate(
     pool_retrieved: int = 0,
     exclude: Optional[Sequence[int]] = None,
     headers: Optional[Sequence[Optional[Sequence[str]]]] = None,
+    channel_scan: int = 100,
+    channel_similarity: float = 0.01,
 ) -> List[List[Dict[str, float]]]:
     """Top-k candidates for each utterance: n = `samples` samples each; request i starts from the engine's noise for
     seed + i (request_noise), as `npm run generate` does for line i.
@@ -275,9 +280,13 @@ def generate(
             sampled_conf.append(conf[chunk])
     if rank == "votes" and pool_retrieved == 0:
         return [rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)]
-    as_written = rank == "retrieval-first"
-    retrieved = [cond.retrieved_candidates(p, u, pool_retrieved, as_written) for p, u in zip(prepared, utterances)]
-    if rank in ("known-first", "retrieval-first"):
+    as_written = rank in ("retrieval-first", "channel")
+    if rank == "channel":
+        retrieved = [cond.channel_candidates(p, u, pool_retrieved, channel_scan, channel_similarity)
+                     for p, u in zip(prepared, utterances)]
+    else:
+        retrieved = [cond.retrieved_candidates(p, u, pool_retrieved, as_written) for p, u in zip(prepared, utterances)]
+    if rank in ("known-first", "retrieval-first", "channel"):
         # The model's own samples reconstruct easily (they are its own estimates), so one pool ranked by the loss
         # puts them first whatever they are worth: the retrieved codes are ranked among themselves and go first.
         pools = [distinct(r + s) for s, r in zip(sampled, retrieved)]

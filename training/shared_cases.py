@@ -9,8 +9,12 @@ testdata/retrieval/index.json an index of the first 300 Bash and all CF training
                               200 CF column pairs (training/cf_columns.py, with their headers)
 testdata/retrieval/cases.json queries -> neighbours (entry, score), encoder input ids (CF tokenizer), retrieved
                               candidates
+testdata/channel/channel.json a channel table (channel.py) learnt from that index's pairs
+testdata/channel/cases.json   code tokens; queries -> the most similar entries, each code's log P(request | code),
+                              the channel's candidates (rank "channel")
 testdata/noise.json           the engine's seeded noise (noise.py = src/engine/random.ts) for a few seeds
-Both test suites read them (training/tests/test_slots.py, src/lang/slots.test.ts, src/engine/retrieval.test.ts).
+Both test suites read them (training/tests/test_slots.py, test_channel.py, src/lang/slots.test.ts,
+src/engine/retrieval.test.ts, src/engine/channel.test.ts).
 """
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ from .tokenizer import Tokenizer, tokenizer_path
 ROOT = Path(__file__).resolve().parent.parent
 SLOTS_DIR = ROOT / "testdata" / "slots"
 RETRIEVAL_DIR = ROOT / "testdata" / "retrieval"
+CHANNEL_DIR = ROOT / "testdata" / "channel"
+CODE_TOKEN_CASES = ["find . -name '*.log' -mtime +7 -delete", "ls\t-la  ~/dir_2\n", "echo ünï ⟨num0⟩ 😀x", "a\x0bb\x0cc",
+                    "=AND(A1>10,B$2<=3.5e2)", ""]
 
 HAND_MADE = [
     ("find all .log files older than 7 days and delete them", "find . -name '*.log' -mtime +7 -delete"),
@@ -142,6 +149,33 @@ def main() -> None:
                  "cases": cases}
     (RETRIEVAL_DIR / "cases.json").write_text(json.dumps(retrieval, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {len(slots['cases'])} slot cases and {len(cases)} retrieval cases")
+    print(f"wrote {channel_cases(index, tok, tagger, queries)} channel cases")
+
+
+def channel_cases(index: RetrievalIndex, tok, tagger, queries) -> int:
+    from .channel import Channel, code_tokens, rank_codes, train_channel
+
+    CHANNEL_DIR.mkdir(parents=True, exist_ok=True)
+    train_channel([(e.utterance, e.code) for e in index.entries]).save(CHANNEL_DIR / "channel.json")
+    channel = Channel.load(CHANNEL_DIR / "channel.json")  # what the other side reads
+    cond = Conditioner(tok, tagger, index, 2, 96, 48, True, columns=True, channel=channel)
+    scan, weight = 20, 0.01
+    cases = []
+    for q, header in queries + [("", None), ("the", None), ("Delete ALL *.TMP files, now!", None)]:
+        prepared = cond.prepare(q, -1, header)
+        found = index.most_similar(query_text(q, prepared.slotted.text, index.query), scan)
+        cases.append({
+            "request": q,
+            "header": header,
+            "most_similar": [[i, s] for i, s in found],
+            "log_likelihoods": [channel.log_likelihood(q, index.entries[i].code) for i, _ in found],
+            "ranked": [[c, s] for c, s in rank_codes(channel, q, [(index.entries[i].code, s) for i, s in found], weight)],
+            "candidates": cond.channel_candidates(prepared, q, 5, scan, weight),
+        })
+    payload = {"scan": scan, "similarity_weight": weight,
+               "code_tokens": [[c, code_tokens(c)] for c in CODE_TOKEN_CASES], "cases": cases}
+    (CHANNEL_DIR / "cases.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    return len(cases)
 
 
 if __name__ == "__main__":

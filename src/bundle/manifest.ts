@@ -40,9 +40,12 @@ export interface ModelConfig {
 /**
  * Ranking of the candidate pool: "votes" (agreement × confidence), "denoise" (the pool by the model's denoising loss)
  * "known-first" (the retrieved codes by that loss, then the samples by it) or "retrieval-first" (the retrieved codes as
- * written, in retrieval order, then the samples by that loss: where the model's ranking of known codes hurts).
+ * written, in retrieval order, then the samples by that loss: where the model's ranking of known codes hurts) or
+ * "channel" (the codes as written of the channel_scan most similar known requests, by the channel's log P(request |
+ * code) plus channel_similarity × similarity, training/channel.py; then the samples by that loss).
  */
-export type RankMode = "votes" | "denoise" | "known-first" | "retrieval-first";
+export const RANK_MODES = ["votes", "denoise", "known-first", "retrieval-first", "channel"] as const;
+export type RankMode = (typeof RANK_MODES)[number];
 
 export interface DiffusionSchedule {
   T: number;
@@ -63,6 +66,9 @@ export interface SamplerDefaults {
   rank?: RankMode;
   /** Retrieved codes (slots filled) that join the samples in the ranked pool; absent = 0. */
   pool_retrieved?: number;
+  /** Rank "channel": how many most similar known requests it reads, and the weight of their similarity. */
+  channel_scan?: number;
+  channel_similarity?: number;
   /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times); needed for "denoise" and "known-first". */
   rank_times?: number[];
 }
@@ -77,6 +83,8 @@ export interface BundleFile {
 export interface Conditioning {
   tagger?: BundleFile;
   index?: BundleFile;
+  /** The channel table of rank "channel" (training/channel.py). */
+  channel?: BundleFile;
   /** The placeholder tokens in id order: id = baseVocabSize + position. */
   slotTokens: string[];
   separator: string;
@@ -155,14 +163,23 @@ export function parseManifest(json: unknown): BundleManifest {
     }
   }
   const { rank, pool_retrieved: poolRetrieved, rank_times: rankTimes } = manifest.sampler ?? {};
-  if ((rank === "denoise" || rank === "known-first" || rank === "retrieval-first") && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
+  if (rank !== undefined && rank !== "votes" && (!Array.isArray(rankTimes) || rankTimes.length === 0)) {
     throw new Error("manifest.json: a model ranked by \"denoise\" needs sampler.rank_times");
   }
   if (rankTimes !== undefined && (!Array.isArray(rankTimes) || rankTimes.some((t) => !Number.isInteger(t) || t < 1 || t > T))) {
     throw new Error("manifest.json: sampler.rank_times must be times in 1..T");
   }
-  if (rank !== undefined && !["votes", "denoise", "known-first", "retrieval-first"].includes(rank)) {
-    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not "votes", "denoise", "known-first" or "retrieval-first"`);
+  if (rank !== undefined && !RANK_MODES.some((mode) => mode === rank)) {
+    throw new Error(`manifest.json: sampler.rank ${JSON.stringify(rank)} is not one of ${RANK_MODES.map((m) => `"${m}"`).join(", ")}`);
+  }
+  if (rank === "channel") {
+    const { channel_scan: scan, channel_similarity: weight } = manifest.sampler;
+    if (!Number.isInteger(scan) || (scan ?? 0) < 1 || typeof weight !== "number" || !Number.isFinite(weight)) {
+      throw new Error("manifest.json: rank \"channel\" needs sampler.channel_scan (a whole number) and channel_similarity");
+    }
+    if (!manifest.conditioning?.channel || !manifest.conditioning.index) {
+      throw new Error("manifest.json: rank \"channel\" needs conditioning.index and conditioning.channel");
+    }
   }
   if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
     throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");

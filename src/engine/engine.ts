@@ -9,6 +9,7 @@ import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tok
 import type { LoadedBundle } from "./loader";
 import { CodeFusionModel } from "./model";
 import { gaussianNoise } from "./random";
+import { Channel } from "./channel";
 import { Conditioner, decodeSlotted, encodeSlotted, fillPrepared, RetrievalIndex, type Prepared } from "./retrieval";
 import {
   codeIds,
@@ -157,6 +158,7 @@ export class Engine {
             requestLen: mc.request_len ?? mc.max_utterance_len,
             useSlots,
             columns: mc.columns === true,
+            ...(manifest.sampler.rank === "channel" ? { channel: Channel.fromJson(bundle.channelJson) } : {}),
           })
         : null;
     this.slotText = useSlots && this.conditioner ? (utterance) => slotRequest(utterance, tagger).text : (u) => u;
@@ -290,7 +292,8 @@ export class Engine {
    * samples and retrieved codes (slots filled) ordered by the model's denoising loss; with "known-first", the
    * retrieved codes ordered by that loss, then the samples ordered by it (a sample is the model's own estimate, so
    * its loss is low whatever it is worth: in one pool the samples would come first); with "retrieval-first", the
-   * retrieved codes as written in retrieval order, then the samples by that loss.
+   * retrieved codes as written in retrieval order, then the samples by that loss; with "channel", the codes as
+   * written of the most similar known requests in the channel's order (channel.ts), then the samples by that loss.
    */
   private async rank(
     utterance: string,
@@ -302,11 +305,16 @@ export class Engine {
   ): Promise<FinalStep["candidates"]> {
     const poolRetrieved = this.sampler.pool_retrieved ?? 0;
     const rank = this.sampler.rank ?? "votes";
-    const asWritten = rank === "retrieval-first";
-    const retrieved =
-      this.conditioner && poolRetrieved > 0
-        ? this.conditioner.retrievedCandidates(prepared, utterance, poolRetrieved, asWritten)
-        : [];
+    const asWritten = rank === "retrieval-first" || rank === "channel";
+    const conditioner = this.conditioner;
+    let retrieved: string[] = [];
+    if (conditioner && poolRetrieved > 0) {
+      retrieved =
+        rank === "channel"
+          ? conditioner.channelCandidates(prepared, utterance, poolRetrieved, this.sampler.channel_scan ?? 100,
+              this.sampler.channel_similarity ?? 0)
+          : conditioner.retrievedCandidates(prepared, utterance, poolRetrieved, asWritten);
+    }
     const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
     const mark = (list: Candidate[]): FinalStep["candidates"] =>
       list.map((c) => ({ ...c, fromKnownRequest: fromKnown.has(normalizeWhitespace(c.code)) }));
@@ -314,7 +322,6 @@ export class Engine {
     const knownFirst = rank === "known-first" || asWritten;
     const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
     if (rank === "denoise" || knownFirst) {
-      const conditioner = this.conditioner;
       const idsOf = (code: string): number[] =>
         conditioner ? conditioner.codeIds(code, prepared.slotted) : this.tokenizer.encode(code);
       const knownCount = knownFirst ? distinctCodes(retrieved).length : 0;

@@ -35,6 +35,8 @@ export interface LoadedBundle {
   taggerJson?: unknown;
   /** The retrieval index (manifest.conditioning.index), when the model reads retrieved codes. */
   indexJson?: unknown;
+  /** The channel table (manifest.conditioning.channel), when the model ranks by rank "channel". */
+  channelJson?: unknown;
   /** One verified ArrayBuffer per manifest shard, in manifest order (what dequantize takes). */
   shards: ArrayBuffer[];
   /** Set when the shards could not be cached (quota, or the cache is unavailable); the load itself succeeded. */
@@ -235,6 +237,7 @@ export async function loadBundle(
     entry ? fetchJson(fetchFn, new URL(entry.file, base), entry.file, signal, cache, entry) : undefined;
   const taggerJson = await conditioningFile(manifest.conditioning?.tagger);
   const indexJson = await conditioningFile(manifest.conditioning?.index);
+  const channelJson = await conditioningFile(manifest.conditioning?.channel);
 
   for (const shard of manifest.shards) {
     progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
@@ -295,6 +298,7 @@ export async function loadBundle(
   const result: LoadedBundle = { manifest, tokenizerJson, shards };
   if (taggerJson !== undefined) result.taggerJson = taggerJson;
   if (indexJson !== undefined) result.indexJson = indexJson;
+  if (channelJson !== undefined) result.channelJson = channelJson;
   if (cacheWarning !== undefined) result.cacheWarning = cacheWarning;
   return result;
 }

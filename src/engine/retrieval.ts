@@ -26,14 +26,10 @@ import {
   slotValues,
 } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
+import { type Channel, rankCodes } from "./channel";
+import { indexWords, round9 } from "./words";
 
-const INDEX_WORD = /[a-z0-9_]+/g;
-
-/** The words retrieval compares: lower-cased, ASCII letters, digits and "_" (a placeholder ⟨num0⟩ gives num0). */
-export function indexWords(text: string): string[] {
-  // toLowerCase and Python's lower() agree on every Unicode 14 character (K, the Kelvin sign, lowers to k).
-  return text.toLowerCase().match(INDEX_WORD) ?? [];
-}
+export { indexWords } from "./words";
 
 /** How an index reads its entries and its queries (index.json's "query"; Python's QUERY_MODES). */
 export const QUERY_MODES = ["words", "template"] as const;
@@ -71,20 +67,6 @@ function countWords(words: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
   return counts;
-}
-
-/** np.rint: to the nearest integer, halves to even. */
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const fraction = x - floor; // exact for a float64
-  if (fraction > 0.5) return floor + 1;
-  if (fraction < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** np.round(x, 9): rint(x * 1e9) / 1e9, not a decimal rounding. */
-function round9(x: number): number {
-  return roundHalfEven(x * 1e9) / 1e9;
 }
 
 type IndexRow = [string, string, string, string] | [string, string, string, string, string[]];
@@ -182,6 +164,14 @@ export class RetrievalIndex {
       for (let j = 0; j < docs.length; j++) out[docs[j]] += share * docWeights[j];
     }
     return out;
+  }
+
+  /** The n entries most similar to a queryText(..., this.query), [entry index, score] best first (ties: lower
+   * index), every entry (also those with the same code: rank "channel" reads the codes as written). */
+  mostSimilar(query: string, n: number): [number, number][] {
+    const scores = this.scores(query).map(round9);
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
+    return order.slice(0, n).map((i) => [i, scores[i]]);
   }
 
   /** Up to k [entry index, score] for a queryText(..., this.query), best first (ties: lower index), distinct
@@ -290,6 +280,8 @@ export interface ConditionerOptions {
   readonly useSlots: boolean;
   /** The model knows column slots (a CF model trained with column pairs): a request's header is used. */
   readonly columns?: boolean;
+  /** The channel table of rank "channel" (channel.ts); absent otherwise. */
+  readonly channel?: Channel;
 }
 
 /** Slots + retrieval + the encoder input, as training/retrieval.py's Conditioner. With neither slots nor
@@ -316,6 +308,18 @@ export class Conditioner {
   /** The training target's ids: the code with the request's literals in slots. */
   codeIds(code: string, slotted: Slotted): number[] {
     return encodeSlotted(this.options.tokenizer, this.options.useSlots ? slotCode(code, slotted.slots) : neutralise(code));
+  }
+
+  /** Rank "channel": the codes, as written, of the `scan` known requests most similar to this one, ordered by the
+   * channel's score (rankCodes), the best `count` (Python's channel_candidates). */
+  channelCandidates(prepared: Prepared, utterance: string, count: number, scan: number, similarityWeight: number): string[] {
+    const { index, channel } = this.options;
+    if (index === null || channel === undefined) {
+      throw new Error('rank "channel" needs a retrieval index and a channel table (channel.json)');
+    }
+    const found = index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan);
+    const ranked = rankCodes(channel, utterance, found.map(([i, similarity]) => [index.entries[i].code, similarity] as const), similarityWeight);
+    return ranked.slice(0, count).map(([code]) => code);
   }
 
   /** The codes of the best `count` neighbours with this request's literals filled into their slots: the
