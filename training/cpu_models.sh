@@ -30,9 +30,10 @@ declare -A EXTEND=(
 )
 # How each model ranks (sample.generate), whatever its checkpoint says: the retrieved codes by the model's
 # denoising loss, then its samples (known-first); Bash's model orders the retrieved codes worse than retrieval does
-# (docs/results.md), so there the known codes keep retrieval's order and are shown as written.
+# (docs/results.md), so there the codes of the 100 most similar known requests are shown as written, in the order of
+# the noisy channel's log P(request | code) (training/channel.py); its pool's parts are scored on the first 400.
 declare -A SHIP_ARGS=(
-  [bash]="--rank retrieval-first"
+  [bash]="--rank channel --variants-limit 400"
   [python]="--rank known-first"
   [cf]="--rank known-first"
 )
