@@ -1,13 +1,13 @@
 // The Engine (async-iterator sampler over the golden bundle on the cpu backend), the seeded noise, and the
 // worker dispatcher of protocol.ts driven without a real Worker.
 import { fileFetch } from "./fileFetch";
-import { GOLDEN_DIR, readBytes, readJson, toArrayBuffer } from "./goldenFiles";
+import { GOLDEN_DIR, readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { parseManifest, type BundleManifest } from "../bundle/manifest";
 import { Engine, type FinalStep, type GenerationRequest, type GenerationStep } from "./engine";
-import { goldenInts, type Golden } from "./goldenCheck";
+import { goldenInts, type Golden } from "../../tests/goldenCheck";
 import { loadBundle, type LoadedBundle } from "./loader";
 import { createWorkerHandler, type WorkerDeps, type WorkerResponse } from "./protocol";
 import { gaussianNoise, mulberry32, portableLog } from "./random";
