@@ -5,7 +5,8 @@
 //   ?only=warm                       (a warm load alone: run it in a new page after a full run, whose load filled the cache)
 //   ?plan=default|slow               (default: slow for software WebGPU/WebGL and the cpu backend)
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, isBackendName, probeWebGpu } from "../src/engine/backend";
+import { initBackend, probeWebGpu } from "../src/engine/backend";
+import { isBackendName } from "../src/engine/protocol";
 import { DEFAULT_PLAN, runBenchmark, SLOW_BACKEND_PLAN, type BenchResult } from "./benchmark";
 import { clearCachedModels, loadBundle } from "../src/engine/loader";
 import { WASM_PATHS } from "../src/engine/wasmPaths";

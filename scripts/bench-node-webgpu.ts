@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.backend === "webgpu") await installWebGpu(args.dawnOptions);
   const tf = await import("@tensorflow/tfjs-core");
-  const { initBackend, isBackendName, probeWebGpu } = await import("../src/engine/backend");
+  const { initBackend, probeWebGpu } = await import("../src/engine/backend");
+  const { isBackendName } = await import("../src/engine/protocol");
   const { DEFAULT_PLAN, SLOW_BACKEND_PLAN, runBenchmark } = await import("../bench/benchmark");
   const { loadBundle } = await import("../src/engine/loader");
   const { fileFetch } = await import("../src/engine/fileFetch");

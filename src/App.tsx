@@ -173,7 +173,12 @@ export function App() {
               setRecent([]);
             }}
           />
-          <ModelsPanel refreshKey={`${status.state}:${run.phase}`} current={settings.language} />
+          <ModelsPanel
+            refreshKey={`${status.state}:${run.phase}`}
+            current={settings.language}
+            listCache={engine.listCache}
+            clearCache={engine.clearCache}
+          />
         </div>
 
         <div className="column wide">
