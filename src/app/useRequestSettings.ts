@@ -8,7 +8,7 @@ import { writeUrlState, type RequestSettings } from "./urlState";
 
 export interface RequestSettingsHandle {
   settings: RequestSettings;
-  /** The loaded model is ready, for this language. */
+  /** The settings match the loaded model: it is ready, for this language, and its defaults are in. */
   ready: boolean;
   edit(settings: RequestSettings): void;
   pick(recent: RecentRequest): void;
@@ -16,9 +16,9 @@ export interface RequestSettingsHandle {
 
 export function useRequestSettings(status: ModelStatus): RequestSettingsHandle {
   const [state, dispatch] = useReducer(settingsReducer, location.search, initialSettings);
-  useEffect(() => {
-    if (status.state === "ready") dispatch({ type: "model-ready", sampler: status.sampler });
-  }, [status]);
+  // The model's defaults go in during the render that first sees the model ready, not in an effect: an effect of
+  // that same render (a link's auto-run) would otherwise run with the settings from before the defaults.
+  if (status.state === "ready" && state.applied !== status.sampler) dispatch({ type: "model-ready", sampler: status.sampler });
 
   useEffect(() => {
     history.replaceState(null, "", writeUrlState(state.settings));
@@ -26,6 +26,7 @@ export function useRequestSettings(status: ModelStatus): RequestSettingsHandle {
 
   const edit = useCallback((settings: RequestSettings) => dispatch({ type: "edit", settings }), []);
   const pick = useCallback((recent: RecentRequest) => dispatch({ type: "pick", recent }), []);
-  const ready = status.state === "ready" && status.language === state.settings.language;
+  const ready =
+    status.state === "ready" && status.language === state.settings.language && state.applied === status.sampler;
   return { settings: state.settings, ready, edit, pick };
 }
