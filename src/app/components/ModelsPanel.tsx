@@ -15,7 +15,7 @@ interface CachedModel {
 const MB = 1024 * 1024;
 
 /** The cached files grouped by the model (language) whose bundle URL they lie under. */
-export function groupByModel(entries: readonly CachedFile[]): CachedModel[] {
+function groupByModel(entries: readonly CachedFile[]): CachedModel[] {
   return LANGUAGES.map(({ id }) => {
     const base = modelUrl(id);
     const mine = entries.filter((e) => e.url.startsWith(base));
