@@ -1,12 +1,13 @@
-// The browser side of `npm run bench` (scripts/bench.mjs): src/engine/benchmark.ts on one backend, with the bundle
+// The browser side of `npm run bench` (scripts/bench.mjs): bench/benchmark.ts on one backend, with the bundle
 // fetched like the app fetches it (loader.ts, Cache API). Publishes the result as window.benchResult.
 //   ?backend=webgpu|wasm|webgl|cpu   (default: the app's automatic choice)
 //   ?model=/models/cf/               (default: the first of /models/{cf,bash,python}/ with a manifest, else the golden bundle)
 //   ?only=warm                       (a warm load alone: run it in a new page after a full run, whose load filled the cache)
 //   ?plan=default|slow               (default: slow for software WebGPU/WebGL and the cpu backend)
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, isBackendName, probeWebGpu } from "../src/engine/backend";
-import { DEFAULT_PLAN, runBenchmark, SLOW_BACKEND_PLAN, type BenchResult } from "../src/engine/benchmark";
+import { initBackend, probeWebGpu } from "../src/engine/backend";
+import { isBackendName } from "../src/engine/protocol";
+import { DEFAULT_PLAN, runBenchmark, SLOW_BACKEND_PLAN, type BenchResult } from "./benchmark";
 import { clearCachedModels, loadBundle } from "../src/engine/loader";
 import { WASM_PATHS } from "../src/engine/wasmPaths";
 

@@ -153,6 +153,16 @@ test("empty and over-long prompts; steps and samples default to the model's", as
   await expect(page.getByText(/tokens: the model reads the first \d+; the remaining \d+ are cut/)).toBeVisible();
 });
 
+test("a link without steps or n runs the model's defaults, as the settings line says", async ({ page, request }) => {
+  const { sampler } = (await (await request.get("/models/cf/manifest.json")).json()) as { sampler: { steps: number; samples: number } };
+  expect(sampler.steps).not.toBe(50); // the page's own default, which such a link used to run
+  await page.goto("/?lang=cf&q=highlight+sales+above+100&seed=5");
+  await expect(page.getByTestId("candidate").first()).toBeVisible(); // the link runs by itself
+  await expect(page.getByText(`Settings: ${sampler.steps} steps, ${sampler.samples} samples`)).toBeVisible();
+  await expect(page.getByTestId("denoise-progress")).toContainText(`Step ${sampler.steps} of ${sampler.steps}`);
+  expect(new URL(page.url()).searchParams.get("steps")).toBe(String(sampler.steps));
+});
+
 test("a download that fails midway is an error with Retry; nothing half-loaded is used", async ({ page }) => {
   let fail = true;
   await page.route("**/models/cf/*.bin", (route) => (fail ? route.abort("connectionreset") : route.continue()));

@@ -2,6 +2,7 @@
 // explanations for Bash (a destructive command typed into the editor: the crafted case), the syntax check for
 // Python. And the layout on a phone in dark mode.
 import { expect, test } from "@playwright/test";
+import { checkPythonSyntax } from "../src/lang/python";
 import { SHOTS, generateAt, typeInEditor } from "./helpers";
 
 test("Bash: explanations for the generated command, and a warning for a destructive one", async ({ page }) => {
@@ -24,12 +25,28 @@ test("Bash: explanations for the generated command, and a warning for a destruct
 
 test("Python: each candidate's syntax is checked, with a mark where it does not parse", async ({ page }) => {
   await generateAt(page, "/?lang=python&steps=20&n=5&seed=2", "sort a list of numbers in reverse order");
-  await expect(page.getByTestId("python-syntax")).toBeVisible();
+  const candidates = page.getByTestId("candidate");
+  const count = await candidates.count();
+  expect(count).toBeGreaterThan(1);
+  // For each candidate, the verdict the page shows (the list's badge; under the editor once it is picked; the
+  // editor's mark) is the parser's verdict on that candidate's code.
+  for (let i = 0; i < count; i++) {
+    const item = candidates.nth(i);
+    const code = (await item.locator(".candidate-code").textContent()) ?? "";
+    const syntax = checkPythonSyntax(code);
+    await expect(item.locator(".syntax-badge"), `candidate ${i + 1}: ${code}`).toHaveCount(syntax.valid ? 0 : 1);
+    await item.locator(".candidate-pick").click();
+    await expect(page.getByTestId("python-syntax"), `candidate ${i + 1}: ${code}`).toHaveText(
+      syntax.valid ? "✓ Parses as Python" : `✗ Does not parse as Python: ${syntax.error?.message ?? "syntax error"}`,
+    );
+    await expect(page.locator(".code-editor .squiggly-error")).toHaveCount(syntax.valid ? 0 : 1);
+  }
 
   await typeInEditor(page, "sorted(numbers, reverse=True)");
   await expect(page.getByTestId("python-syntax")).toHaveText("✓ Parses as Python");
+  await expect(page.locator(".code-editor .squiggly-error")).toHaveCount(0);
   await typeInEditor(page, "x = = sorted numbers");
-  await expect(page.getByTestId("python-syntax")).toContainText("Does not parse");
+  await expect(page.getByTestId("python-syntax")).toHaveText("✗ Does not parse as Python: invalid syntax");
   await expect(page.locator(".code-editor .squiggly-error")).toHaveCount(1);
 });
 

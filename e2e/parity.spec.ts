@@ -1,4 +1,4 @@
-// Parity with PyTorch inside headless Chromium: the golden check (src/engine/goldenCheck.ts; the same one Vitest
+// Parity with PyTorch inside headless Chromium: the golden check (tests/goldenCheck.ts; the same one Vitest
 // runs on the cpu backend in Node) on WebGPU (SwiftShader), wasm and WebGL: tensors within the golden file's
 // relative tolerance (1e-4), and the complete K-step sampling run with the file's noise giving the same ids,
 // codes and candidates.

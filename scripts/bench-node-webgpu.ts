@@ -1,4 +1,4 @@
-// The bench of `npm run bench` (src/engine/benchmark.ts) on tfjs's WebGPU backend in Node, through Dawn's Node
+// The bench of `npm run bench` (bench/benchmark.ts) on tfjs's WebGPU backend in Node, through Dawn's Node
 // bindings (the `webgpu` npm package), so that a machine with a real GPU and no browser can time it
 // (scripts/gpu_bench.sh runs it there). Prints the result as JSON (and writes it with --json).
 //
@@ -65,8 +65,9 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.backend === "webgpu") await installWebGpu(args.dawnOptions);
   const tf = await import("@tensorflow/tfjs-core");
-  const { initBackend, isBackendName, probeWebGpu } = await import("../src/engine/backend");
-  const { DEFAULT_PLAN, SLOW_BACKEND_PLAN, runBenchmark } = await import("../src/engine/benchmark");
+  const { initBackend, probeWebGpu } = await import("../src/engine/backend");
+  const { isBackendName } = await import("../src/engine/protocol");
+  const { DEFAULT_PLAN, SLOW_BACKEND_PLAN, runBenchmark } = await import("../bench/benchmark");
   const { loadBundle } = await import("../src/engine/loader");
   const { fileFetch } = await import("../src/engine/fileFetch");
   if (!isBackendName(args.backend)) throw new Error(`unknown backend ${args.backend}`);

@@ -1,5 +1,5 @@
 // `npm run bench`: times the engine in headless Chromium on every tfjs backend (bench/index.html, which runs
-// src/engine/benchmark.ts), the same bundle in PyTorch on the CPU (training/bench.py) and, unless --no-node, the
+// bench/benchmark.ts), the same bundle in PyTorch on the CPU (training/bench.py) and, unless --no-node, the
 // WebGPU backend in Node through Dawn (scripts/bench-node-webgpu.ts); prints the tables and writes
 // docs/benchmarks.md (machine, browser, adapter, model, tables) and the raw results to out/bench/bench.json
 // (git-ignored; not test-results/, which Playwright empties on every run).

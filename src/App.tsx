@@ -1,9 +1,10 @@
-// The page: a request on the left, the code condensing out of noise on the right, then the ranked candidates and
-// what the app can tell about them. State lives in the URL (settings), in useEngine (model and run) and here
-// (which candidate is shown, the replay position, the user's edits).
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { CodeEditor, type EditorMarker } from "./app/components/CodeEditor";
-import { Candidates, copyText } from "./app/components/Candidates";
+// The page, layout only: a request on the left, the code condensing out of noise on the right, then the ranked
+// candidates and what the app can tell about them. State lives in hooks: useEngine (the worker: model and run),
+// useRequestSettings (the URL's settings), useRecentRequests, useRunView (what is shown of the run),
+// useLinkAutoRun and useCopyFeedback; what the code is (dangers, syntax) comes from src/lang/analyze.ts.
+import { useCallback, useEffect, useState } from "react";
+import { CodeEditor } from "./app/components/CodeEditor";
+import { Candidates } from "./app/components/Candidates";
 import { CodeInsights } from "./app/components/CodeInsights";
 import { SAMPLE_TABLE_CHOICE, tableHeader, type CfTableChoice } from "./app/components/CfPreview";
 import { KnownRequests } from "./app/components/KnownRequests";
@@ -14,12 +15,12 @@ import { PromptForm } from "./app/components/PromptForm";
 import { RecentRequests } from "./app/components/RecentRequests";
 import { Scrubber } from "./app/components/Scrubber";
 import { languageInfo } from "./app/languages";
-import { addRecent, clearRecent, loadRecent, type RecentRequest } from "./app/recent";
-import { sampleAt } from "./app/runState";
-import { readUrlState, writeUrlState, type RequestSettings } from "./app/urlState";
+import { useCopyFeedback } from "./app/useCopyFeedback";
 import { useEngine } from "./app/useEngine";
-import { usePacedIndex } from "./app/usePacedIndex";
-import { checkPythonSyntax } from "./lang/python";
+import { useLinkAutoRun } from "./app/useLinkAutoRun";
+import { useRecentRequests } from "./app/useRecentRequests";
+import { useRequestSettings } from "./app/useRequestSettings";
+import { useRunView } from "./app/useRunView";
 
 declare global {
   interface Window {
@@ -28,38 +29,15 @@ declare global {
   }
 }
 
-function safeStorage(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
 export function App() {
   const engine = useEngine();
-  const { status, run } = engine;
-  const [settings, setSettings] = useState<RequestSettings>(() => readUrlState(location.search));
-  const [recent, setRecent] = useState<RecentRequest[]>(() => {
-    const storage = safeStorage();
-    return storage ? loadRecent(storage) : [];
-  });
-  const [selected, setSelected] = useState(0);
-  const [scrub, setScrub] = useState<number | null>(null);
-  const [edited, setEdited] = useState<string | null>(null);
-  const [copiedEditor, setCopiedEditor] = useState(false);
+  const { status, run, load } = engine;
+  const { settings, ready, edit, pick } = useRequestSettings(status);
+  const recent = useRecentRequests();
+  const view = useRunView(run, settings.language);
+  const { copied, copy } = useCopyFeedback<"editor">();
   const [cfTable, setCfTable] = useState<CfTableChoice>(SAMPLE_TABLE_CHOICE);
-  const linkParams = useRef(new URLSearchParams(location.search));
-  // A link with a request runs it once the model is ready: the link reproduces the result.
-  const runFromLink = useRef(linkParams.current.has("q"));
-  // Steps and samples follow the loaded model's defaults until a link or the user sets them.
-  const explicit = useRef({ steps: linkParams.current.has("steps"), samples: linkParams.current.has("n") });
 
-  useEffect(() => {
-    history.replaceState(null, "", writeUrlState(settings));
-  }, [settings]);
-
-  const { load } = engine;
   useEffect(() => {
     load(settings.language, settings.backend);
   }, [load, settings.language, settings.backend]);
@@ -68,26 +46,13 @@ export function App() {
     window.codefusionDebug = { loseDevice: engine.loseDevice };
   }, [engine.loseDevice]);
 
-  useEffect(() => {
-    if (status.state !== "ready") return;
-    const { steps, samples } = status.sampler;
-    setSettings((s) => ({
-      ...s,
-      steps: explicit.current.steps ? s.steps : steps,
-      samples: explicit.current.samples ? s.samples : samples,
-    }));
-  }, [status]);
-
-  const ready = status.state === "ready" && status.language === settings.language;
-  const running = run.phase === "running";
-
+  const { reset } = view;
+  const { add } = recent;
+  const { generate: startRun } = engine;
   const generate = useCallback(() => {
-    const prompt = settings.prompt.trim();
-    if (prompt === "") return;
-    setSelected(0);
-    setScrub(null);
-    setEdited(null);
-    engine.generate({
+    if (settings.prompt.trim() === "") return;
+    reset();
+    startRun({
       utterance: settings.prompt,
       steps: settings.steps,
       samples: settings.samples,
@@ -95,45 +60,13 @@ export function App() {
       // A CF rule may name a column of the preview's table (sample or pasted): the model reads its header.
       ...(settings.language === "cf" ? { header: tableHeader(cfTable) } : {}),
     });
-    const storage = safeStorage();
-    const entry: RecentRequest = { ...settings, prompt: settings.prompt, at: Date.now() };
-    setRecent(storage ? addRecent(storage, entry) : [entry, ...recent]);
-  }, [engine, settings, recent, cfTable]);
+    add({ ...settings, at: Date.now() });
+  }, [settings, cfTable, reset, startRun, add]);
 
-  useEffect(() => {
-    if (ready && runFromLink.current && settings.prompt.trim() !== "") {
-      runFromLink.current = false;
-      generate();
-    }
-  }, [ready, generate, settings.prompt]);
+  useLinkAutoRun(ready, settings.prompt, generate);
 
-  const lastIndex = run.snapshots.length - 1;
-  const shownIndex = usePacedIndex(lastIndex, run.id);
-  const catchingUp = shownIndex < lastIndex;
-  // The results appear once the show has caught up with the run.
-  const finished = run.phase === "done" && !catchingUp;
-  const candidate = finished ? run.candidates[selected] : undefined;
-  // While denoising: sample 0, until the run is over; then the best candidate's own sample.
-  const followed = run.phase === "done" ? Math.max(run.candidates[0]?.sample ?? 0, 0) : 0;
-  const editorValue = useMemo(() => {
-    if (candidate) return scrub !== null ? sampleAt(run, scrub, candidate.sample) : (edited ?? candidate.code);
-    return shownIndex >= 0 ? sampleAt(run, shownIndex, followed) : "";
-  }, [candidate, scrub, edited, run, shownIndex, followed]);
-  const finalCode = candidate && scrub === null ? editorValue : "";
-
-  const marker = useMemo<EditorMarker | null>(() => {
-    if (settings.language !== "python" || !finalCode) return null;
-    const syntax = checkPythonSyntax(finalCode);
-    return syntax.valid || !syntax.error ? null : { message: syntax.error.message, offset: syntax.error.position };
-  }, [settings.language, finalCode]);
-
-  const shownSnapshot = scrub !== null ? run.snapshots[scrub] : run.snapshots[shownIndex];
-  const shownSample = candidate ? candidate.sample : followed;
-  const estimate =
-    shownSnapshot && (scrub !== null || !candidate)
-      ? sampleAt(run, scrub ?? shownIndex, shownSample, "estimate")
-      : null;
-  const T = status.state === "ready" ? status.T : 1200;
+  const running = run.phase === "running";
+  const { finished, candidate } = view;
   const info = languageInfo(settings.language);
 
   return (
@@ -142,8 +75,7 @@ export function App() {
         <div>
           <h1>CodeFusion in the browser</h1>
           <p className="muted">
-            A diffusion model turns your request into {info.label === "Excel CF rules" ? "Excel conditional-formatting rules" : info.label} —
-            on this machine, nothing leaves the browser.
+            A diffusion model turns your request into {info.longLabel} — on this machine, nothing leaves the browser.
           </p>
         </div>
         <ModelStatus status={status} onRetry={() => load(settings.language, settings.backend)} />
@@ -153,67 +85,53 @@ export function App() {
         <div className="column">
           <PromptForm
             settings={settings}
-            onChange={(next) => {
-              if (next.steps !== settings.steps) explicit.current.steps = true;
-              if (next.samples !== settings.samples) explicit.current.samples = true;
-              setSettings(next);
-            }}
+            onChange={edit}
             onGenerate={generate}
             onStop={engine.cancel}
             running={running}
             ready={ready}
             countTokens={engine.countTokens}
           />
-          <RecentRequests
-            items={recent}
-            onPick={(r) => setSettings((s) => ({ ...s, language: r.language, prompt: r.prompt, steps: r.steps, samples: r.samples, seed: r.seed }))}
-            onClear={() => {
-              const storage = safeStorage();
-              if (storage) clearRecent(storage);
-              setRecent([]);
-            }}
+          <RecentRequests items={recent.items} onPick={pick} onClear={recent.clear} />
+          <ModelsPanel
+            refreshKey={`${status.state}:${run.phase}`}
+            current={settings.language}
+            listCache={engine.listCache}
+            clearCache={engine.clearCache}
           />
-          <ModelsPanel refreshKey={`${status.state}:${run.phase}`} current={settings.language} />
         </div>
 
         <div className="column wide">
           <section className="editor-panel" aria-label="Generated code">
             <div className="editor-toolbar">
               <h2>{info.label}</h2>
-              <button
-                type="button"
-                disabled={editorValue === "" || running}
-                onClick={() =>
-                  void copyText(editorValue).then((ok) => {
-                    setCopiedEditor(ok);
-                    if (ok) setTimeout(() => setCopiedEditor(false), 2000);
-                  })
-                }
-              >
-                {copiedEditor ? "Copied ✓" : "Copy code"}
+              <button type="button" disabled={view.editorValue === "" || running} onClick={() => void copy("editor", view.editorValue)}>
+                {copied === "editor" ? "Copied ✓" : "Copy code"}
               </button>
             </div>
-            <DenoiseProgress snapshot={shownSnapshot} T={T} running={running || catchingUp} />
-            {estimate !== null && (
+            <DenoiseProgress
+              snapshot={view.shownSnapshot}
+              T={status.state === "ready" ? status.T : null}
+              running={running || view.catchingUp}
+            />
+            {view.estimate !== null && (
               <p className="estimate muted small" data-testid="estimate">
-                The model's estimate at this step (x̂0): <code>{estimate || "(empty)"}</code>
+                The model's estimate at this step (x̂0): <code>{view.estimate || "(empty)"}</code>
               </p>
             )}
             <CodeEditor
-              value={editorValue}
+              value={view.editorValue}
               language={info.monaco}
-              readOnly={!candidate || scrub !== null}
+              readOnly={!candidate || view.scrub !== null}
               label={`${info.label} code`}
-              marker={marker}
-              onUserEdit={(code) => {
-                if (candidate && scrub === null) setEdited(code);
-              }}
+              marker={view.analysis?.marker ?? null}
+              onUserEdit={view.edit}
             />
             {finished && (candidate?.sample ?? 0) >= 0 && (
               <Scrubber
                 steps={run.snapshots.length}
-                value={scrub ?? lastIndex}
-                onChange={(i) => setScrub(i >= lastIndex ? null : i)}
+                value={view.scrub ?? view.lastIndex}
+                onChange={(i) => view.setScrub(i >= view.lastIndex ? null : i)}
               />
             )}
             <div aria-live="polite" className="run-status">
@@ -241,19 +159,16 @@ export function App() {
           </section>
 
           {finished && (
-            <Candidates
-              language={settings.language}
-              candidates={run.candidates}
-              selected={selected}
-              onSelect={(i) => {
-                setSelected(i);
-                setScrub(null);
-                setEdited(null);
-              }}
-            />
+            <Candidates language={settings.language} candidates={run.candidates} selected={view.selected} onSelect={view.select} />
           )}
-          {candidate && (
-            <CodeInsights language={settings.language} code={finalCode} cfTable={cfTable} onCfTable={setCfTable} />
+          {candidate && view.analysis && (
+            <CodeInsights
+              language={settings.language}
+              code={view.finalCode}
+              analysis={view.analysis}
+              cfTable={cfTable}
+              onCfTable={setCfTable}
+            />
           )}
           {finished && <KnownRequests requests={run.knownRequests} />}
         </div>

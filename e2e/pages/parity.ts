@@ -1,7 +1,8 @@
 // Browser side of the parity test (e2e/parity.spec.ts): the golden check of the Node tests, on a real browser
 // backend (WebGPU through SwiftShader, wasm, WebGL). Publishes its result as window.parityResult.
-import { initBackend, isBackendName } from "../../src/engine/backend";
-import { checkGolden, type Golden, type GoldenReport } from "../../src/engine/goldenCheck";
+import { initBackend } from "../../src/engine/backend";
+import { isBackendName } from "../../src/engine/protocol";
+import { checkGolden, type Golden, type GoldenReport } from "../../tests/goldenCheck";
 import { loadBundle } from "../../src/engine/loader";
 import { WASM_PATHS } from "../../src/engine/wasmPaths";
 

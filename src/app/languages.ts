@@ -4,6 +4,8 @@ import type { LanguageId } from "../bundle/manifest";
 export interface LanguageInfo {
   id: LanguageId;
   label: string;
+  /** The name in a sentence ("turns your request into …"). */
+  longLabel: string;
   /** Monaco language id (shell and python are Monaco's; excel-cf is registered in monaco.ts). */
   monaco: string;
   examples: readonly string[];
@@ -13,6 +15,7 @@ export const LANGUAGES: readonly LanguageInfo[] = [
   {
     id: "bash",
     label: "Bash",
+    longLabel: "Bash",
     monaco: "shell",
     examples: [
       "find all .log files older than 7 days and delete them",
@@ -24,6 +27,7 @@ export const LANGUAGES: readonly LanguageInfo[] = [
   {
     id: "python",
     label: "Python",
+    longLabel: "Python",
     monaco: "python",
     examples: [
       "sort a list of dictionaries by the key 'age'",
@@ -35,6 +39,7 @@ export const LANGUAGES: readonly LanguageInfo[] = [
   {
     id: "cf",
     label: "Excel CF rules",
+    longLabel: "Excel conditional-formatting rules",
     monaco: "excel-cf",
     examples: [
       "highlight rows where the amount is greater than 100",

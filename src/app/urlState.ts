@@ -1,7 +1,7 @@
 // The request and its settings live in the URL (?lang=bash&q=…&steps=50&n=5&seed=123), so a link reproduces
 // the result: the same request, steps, samples and seed give the same code on the same backend.
 import type { LanguageId } from "../bundle/manifest";
-import { isBackendName, type BackendName } from "../engine/backend";
+import { isBackendName, type BackendName } from "../engine/protocol";
 import { isLanguageId } from "./languages";
 
 export interface RequestSettings {

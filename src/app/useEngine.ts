@@ -3,9 +3,8 @@
 // nothing heavy runs on the main thread.
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
-import type { BackendName } from "../engine/backend";
 import type { LoadProgress } from "../engine/loader";
-import type { WorkerRequest, WorkerResponse } from "../engine/protocol";
+import type { BackendName, CachedFile, WorkerRequest, WorkerResponse } from "../engine/protocol";
 import { modelUrl } from "./languages";
 import { INITIAL_RUN, runReducer, type RunRequest, type RunState } from "./runState";
 
@@ -40,6 +39,10 @@ export interface EngineHandle {
   generate(request: RunRequest): void;
   cancel(): void;
   countTokens(text: string): Promise<TokenCount | null>;
+  /** Every file in the model cache (the worker reads it); rejects with the worker's error. */
+  listCache(): Promise<CachedFile[]>;
+  /** Deletes the cached files of one model (its bundle URL), or all of them; resolves to how many there were. */
+  clearCache(baseUrl?: string): Promise<number>;
   /** Destroys the WebGPU device (tests of the lost-device path). */
   loseDevice(): void;
   dismissNotice(): void;
@@ -50,19 +53,45 @@ export function useEngine(): EngineHandle {
   const language = useRef<LanguageId | null>(null);
   const runId = useRef(0);
   const currentRun = useRef<string | null>(null);
-  const tokenWaiters = useRef(new Map<string, (count: TokenCount | null) => void>());
+  /** Requests waiting for their reply (tokens, cache-list, cache-cleared or an error with their id). */
+  const replies = useRef(new Map<string, (reply: WorkerResponse) => void>());
+  /** Messages posted before the worker exists (a child's effect runs before this hook's). */
+  const queued = useRef<WorkerRequest[]>([]);
   const [status, setStatus] = useState<ModelStatus>({ state: "idle" });
   const [run, dispatch] = useReducer(runReducer, INITIAL_RUN);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const post = useCallback((message: WorkerRequest) => worker.current?.postMessage(message), []);
+  const post = useCallback((message: WorkerRequest) => {
+    if (worker.current) worker.current.postMessage(message);
+    else queued.current.push(message);
+  }, []);
+
+  /** Posts a request that has a reply and resolves with it. */
+  const ask = useCallback(
+    (make: (id: string) => WorkerRequest) =>
+      new Promise<WorkerResponse>((resolve) => {
+        const message = make(`ask-${++runId.current}`);
+        if (!("id" in message)) throw new Error(`${message.type} has no reply`);
+        replies.current.set(message.id, resolve);
+        post(message);
+      }),
+    [post],
+  );
 
   useEffect(() => {
     const w = new Worker(new URL("../engine/worker.ts", import.meta.url), { type: "module", name: "codefusion-engine" });
     worker.current = w;
+    for (const message of queued.current.splice(0)) w.postMessage(message);
     const onMessage = (event: MessageEvent<WorkerResponse>): void => {
       const m = event.data;
       const lang = language.current;
+      const id = "id" in m ? m.id : undefined;
+      const reply = id !== undefined ? replies.current.get(id) : undefined;
+      if (id !== undefined && reply) {
+        replies.current.delete(id);
+        reply(m);
+        return;
+      }
       switch (m.type) {
         case "progress":
           if (lang) setStatus({ state: "loading", language: lang, progress: m.progress });
@@ -90,25 +119,15 @@ export function useEngine(): EngineHandle {
           return;
         case "done":
           return; // the final step item already carried the candidates
-        case "tokens": {
-          const waiter = tokenWaiters.current.get(m.id);
-          tokenWaiters.current.delete(m.id);
-          waiter?.({ count: m.count, max: m.max });
-          return;
-        }
+        case "tokens":
+        case "cache-list":
+        case "cache-cleared":
+          return; // a reply nobody waits for any more
         case "device-lost":
           setNotice(m.message);
           return;
-        case "cache-cleared":
-          return;
         case "error": {
           if (m.id !== undefined) {
-            const waiter = tokenWaiters.current.get(m.id);
-            if (waiter) {
-              tokenWaiters.current.delete(m.id);
-              waiter(null);
-              return;
-            }
             dispatch({ type: "error", id: m.id, message: m.message, cancelled: m.cancelled, deviceLost: m.deviceLost });
             return;
           }
@@ -125,6 +144,7 @@ export function useEngine(): EngineHandle {
     return () => {
       w.terminate();
       worker.current = null;
+      replies.current.clear(); // the terminated worker answers none of them
     };
   }, []);
 
@@ -157,18 +177,31 @@ export function useEngine(): EngineHandle {
   }, [post]);
 
   const countTokens = useCallback(
-    (text: string) =>
-      new Promise<TokenCount | null>((resolve) => {
-        if (!worker.current) return resolve(null);
-        const id = `tokens-${++runId.current}`;
-        tokenWaiters.current.set(id, resolve);
-        post({ type: "count-tokens", id, text });
-      }),
-    [post],
+    async (text: string): Promise<TokenCount | null> => {
+      if (!worker.current) return null;
+      const reply = await ask((id) => ({ type: "count-tokens", id, text }));
+      return reply.type === "tokens" ? { count: reply.count, max: reply.max } : null;
+    },
+    [ask],
+  );
+
+  const listCache = useCallback(async (): Promise<CachedFile[]> => {
+    const reply = await ask((id) => ({ type: "list-cache", id }));
+    if (reply.type === "cache-list") return reply.files;
+    throw new Error(reply.type === "error" ? reply.message : `unexpected reply ${reply.type}`);
+  }, [ask]);
+
+  const clearCache = useCallback(
+    async (baseUrl?: string): Promise<number> => {
+      const reply = await ask((id) => (baseUrl === undefined ? { type: "clear-cache", id } : { type: "clear-cache", id, baseUrl }));
+      if (reply.type === "cache-cleared") return reply.removed;
+      throw new Error(reply.type === "error" ? reply.message : `unexpected reply ${reply.type}`);
+    },
+    [ask],
   );
 
   const loseDevice = useCallback(() => post({ type: "lose-device" }), [post]);
   const dismissNotice = useCallback(() => setNotice(null), []);
 
-  return { status, run, notice, load, generate, cancel, countTokens, loseDevice, dismissNotice };
+  return { status, run, notice, load, generate, cancel, countTokens, listCache, clearCache, loseDevice, dismissNotice };
 }

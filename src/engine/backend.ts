@@ -5,14 +5,9 @@
 //   3. WebGL, then cpu, when the preferred backends fail to initialise.
 // An explicit override (tests, curious users) is tried first and reported as such. No React, no DOM besides
 // `navigator.gpu`; the backend packages are imported on demand so a page pays only for the one it uses.
+// The backend names themselves are in protocol.ts (the page needs them and must not import tfjs).
 import * as tf from "@tensorflow/tfjs-core";
-
-export const BACKENDS = ["webgpu", "wasm", "webgl", "cpu"] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-export function isBackendName(value: unknown): value is BackendName {
-  return typeof value === "string" && (BACKENDS as readonly string[]).includes(value);
-}
+import { BACKENDS, type BackendName } from "./protocol";
 
 /** What the page's WebGPU offers, as far as backend choice is concerned. */
 export type WebGpuProbe =

@@ -1,15 +1,13 @@
-// The Engine (async-iterator sampler over the golden bundle on the cpu backend), the seeded noise, and the
-// worker dispatcher of protocol.ts driven without a real Worker.
-import { fileFetch } from "./fileFetch";
-import { GOLDEN_DIR, readBytes, readJson, toArrayBuffer } from "./goldenFiles";
+// The Engine (async-iterator sampler over the golden bundle on the cpu backend) and the seeded noise. The worker's
+// handler is handler.test.ts.
+import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { parseManifest, type BundleManifest } from "../bundle/manifest";
 import { Engine, type FinalStep, type GenerationRequest, type GenerationStep } from "./engine";
-import { goldenInts, type Golden } from "./goldenCheck";
-import { loadBundle, type LoadedBundle } from "./loader";
-import { createWorkerHandler, type WorkerDeps, type WorkerResponse } from "./protocol";
+import { goldenInts, type Golden } from "../../tests/goldenCheck";
+import type { LoadedBundle } from "./loader";
 import { gaussianNoise, mulberry32, portableLog } from "./random";
 import { encodeSlotted } from "./retrieval";
 import { codeIds, sampleFromNoise } from "./sampler";
@@ -54,9 +52,6 @@ function finalStep(items: readonly GenerationStep[]): FinalStep {
   return last;
 }
 
-/** The golden bundle and a bundle that does not exist, as file: URLs for the real loader (fileFetch). */
-const GOLDEN_URL = GOLDEN_DIR.href;
-const MISSING_URL = new URL("../missing-bundle/", GOLDEN_DIR).href;
 
 async function collect(it: AsyncIterable<GenerationStep>): Promise<GenerationStep[]> {
   const items: GenerationStep[] = [];
@@ -482,203 +477,4 @@ describe("Engine (golden bundle, cpu)", () => {
     other.dispose();
     await expect(other.generate({ utterance: UTTERANCE, seed: 1 }).next()).rejects.toThrow(/dispose/);
   });
-});
-
-describe("worker handler (protocol.ts)", () => {
-  const created: Engine[] = [];
-  const deps: WorkerDeps = {
-    prepareBackend: async () => {
-      await tf.setBackend("cpu");
-      await tf.ready();
-      return { backend: tf.getBackend(), reason: "tests run on the cpu backend" };
-    },
-    loadBundle: (baseUrl, onProgress, signal) => loadBundle(baseUrl, { fetch: fileFetch, caches: null }, onProgress, signal),
-    createEngine: (b) => {
-      const engine = new Engine(b);
-      created.push(engine);
-      return engine;
-    },
-    clearCache: async () => 3,
-  };
-
-  afterAll(() => {
-    for (const e of created) e.dispose();
-  });
-
-  it("load → progress… ready; generate → step… done; cancel mid-run → cancelled error; the rest", async () => {
-    const handle = createWorkerHandler(deps);
-    const posted: WorkerResponse[] = [];
-    const post = (m: WorkerResponse): void => void posted.push(m);
-
-    // generate before load
-    await handle({ type: "generate", id: "early", request: { utterance: UTTERANCE, seed: 1 } }, post);
-    expect(posted.pop()).toEqual({ type: "error", id: "early", message: "the model is not loaded" });
-
-    await handle({ type: "load", baseUrl: GOLDEN_URL }, post);
-    const ready = posted[posted.length - 1];
-    expect(posted.slice(0, -2).every((m) => m.type === "progress")).toBe(true);
-    expect(posted[posted.length - 2]).toEqual({ type: "warming-up", backend: "cpu" });
-    expect(posted.some((m) => m.type === "progress" && m.progress.phase === "done")).toBe(true);
-    const requestLen = parseManifest(readJson("manifest.json")).model.request_len;
-    expect(requestLen).toBe(16);
-    expect(ready).toMatchObject({ type: "ready", backend: "cpu", language: "cf", maxUtteranceLen: requestLen });
-    expect(ready?.type === "ready" && ready.warmupMs > 0).toBe(true);
-    posted.length = 0;
-
-    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1 } }, post);
-    const steps = parseManifest(readJson("manifest.json")).sampler.steps;
-    expect(posted.map((m) => m.type)).toEqual([...Array<string>(steps).fill("step"), "done"]);
-    const done = posted[posted.length - 1];
-    const lastStep = posted[posted.length - 2];
-    if (done?.type !== "done" || lastStep?.type !== "step" || !lastStep.step.done) throw new Error("no done");
-    expect(done.id).toBe("g1");
-    expect(done.candidates).toEqual(lastStep.step.candidates);
-    expect(lastStep.step.knownRequests).toHaveLength(2); // the step message carries them to the page
-    posted.length = 0;
-
-    // cancel after the first step message
-    const cancelling = (m: WorkerResponse): void => {
-      posted.push(m);
-      if (m.type === "step" && m.step.step === 1) void handle({ type: "cancel", id: "g2" }, cancelling);
-    };
-    await handle({ type: "generate", id: "g2", request: { utterance: UTTERANCE, seed: 2, steps: 8 } }, cancelling);
-    expect(posted.map((m) => m.type)).toEqual(["step", "error"]);
-    expect(posted[1]).toEqual({ type: "error", id: "g2", message: "cancelled", cancelled: true });
-    posted.length = 0;
-
-    // a cancel that arrives as its own task, as a worker message does, stops the run between steps
-    const fromOutside = (m: WorkerResponse): void => {
-      posted.push(m);
-      if (m.type === "step" && m.step.step === 1) setTimeout(() => void handle({ type: "cancel", id: "g5" }, post), 0);
-    };
-    await handle({ type: "generate", id: "g5", request: { utterance: UTTERANCE, seed: 3, steps: 40 } }, fromOutside);
-    expect(posted[posted.length - 1]).toEqual({ type: "error", id: "g5", message: "cancelled", cancelled: true });
-    expect(posted.filter((m) => m.type === "step").length).toBeLessThan(40);
-    posted.length = 0;
-
-    // an empty request is a clear error for that id
-    await handle({ type: "generate", id: "g3", request: { utterance: " ", seed: 1 } }, post);
-    expect(posted).toEqual([{ type: "error", id: "g3", message: "the request is empty" }]);
-    posted.length = 0;
-
-    // unknown and malformed messages
-    await handle({ type: "explode" }, post);
-    await handle({ type: "generate", id: "g4", request: { seed: 1 } }, post);
-    await handle("hello", post);
-    expect(posted).toEqual([
-      { type: "error", message: "unknown or malformed message (explode)" },
-      { type: "error", id: "g4", message: "unknown or malformed message (generate)" },
-      { type: "error", message: "unknown or malformed message (string)" },
-    ]);
-    posted.length = 0;
-
-    // token counts for the prompt box
-    await handle({ type: "count-tokens", id: "c1", text: UTTERANCE }, post);
-    expect(posted.pop()).toMatchObject({ type: "tokens", id: "c1", max: requestLen });
-
-    // cancelling an unknown id is a no-op; clear-cache reports what it removed
-    await handle({ type: "cancel", id: "nope" }, post);
-    await handle({ type: "clear-cache" }, post);
-    expect(posted).toEqual([{ type: "cache-cleared", removed: 3 }]);
-  });
-
-  it("a lost device ends the running generation with a clear error; the next request re-initialises", async () => {
-    let loseDevice: (detail: string) => void = () => undefined;
-    let prepared = 0;
-    const resets: string[] = [];
-    const lossDeps: WorkerDeps = {
-      ...deps,
-      prepareBackend: async (override) => {
-        prepared++;
-        await tf.setBackend("cpu");
-        const deviceLost = new Promise<string>((resolve) => {
-          loseDevice = resolve;
-        });
-        return { backend: override ?? "cpu", reason: `attempt ${prepared}`, deviceLost };
-      },
-      resetBackend: (name) => void resets.push(name),
-    };
-    const handle = createWorkerHandler(lossDeps);
-    const posted: WorkerResponse[] = [];
-    const post = (m: WorkerResponse): void => void posted.push(m);
-    await handle({ type: "load", baseUrl: GOLDEN_URL }, post);
-    expect(posted[posted.length - 1]).toMatchObject({ type: "ready", reason: "attempt 1" });
-    posted.length = 0;
-
-    const losing = (m: WorkerResponse): void => {
-      posted.push(m);
-      if (m.type === "step" && m.step.step === 2) setTimeout(() => loseDevice("test: device destroyed"), 0);
-    };
-    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1, steps: 40 } }, losing);
-    const lostMessage = "The GPU device was lost (test: device destroyed). This run stopped; the next request sets the GPU up again.";
-    expect(posted).toContainEqual({ type: "device-lost", message: lostMessage });
-    expect(posted[posted.length - 1]).toEqual({ type: "error", id: "g1", message: lostMessage, deviceLost: true });
-    expect(posted.filter((m) => m.type === "step").length).toBeLessThan(40);
-    posted.length = 0;
-
-    await handle({ type: "generate", id: "g2", request: { utterance: UTTERANCE, seed: 1, steps: 3 } }, post);
-    expect(resets).toEqual(["cpu"]);
-    expect(prepared).toBe(2);
-    expect(posted.map((m) => m.type)).toEqual(["warming-up", "ready", "step", "step", "step", "done"]);
-    expect(posted[1]).toMatchObject({ type: "ready", reason: "attempt 2" });
-  });
-
-  it("a run that fails on a dying device (an AbortError of WebGPU's own) is reported as a lost device, not a cancel", async () => {
-    let loseDevice: (detail: string) => void = () => undefined;
-    const deviceLost = new Promise<string>((resolve) => {
-      loseDevice = resolve;
-    });
-    const fakeEngine = {
-      language: "cf" as const,
-      sampler: { steps: 3, samples: 1, top_k: 1, clamp: "decoder" as const },
-      maxUtteranceLen: 16,
-      T: 1200,
-      cacheWarning: undefined,
-      countTokens: () => 1,
-      warmUp: async () => 1,
-      dispose: () => undefined,
-      async *generate(): AsyncGenerator<GenerationStep> {
-        yield { step: 1, totalSteps: 3, t: 1200, truncatedTokens: 0, samples: [{ code: "x", noisy: "x" }], done: false };
-        setTimeout(() => loseDevice("Device was destroyed."), 20); // announced after the failure
-        throw new DOMException("mapAsync: device lost", "AbortError");
-      },
-    };
-    const handle = createWorkerHandler({
-      ...deps,
-      prepareBackend: async () => ({ backend: "webgpu", reason: "test", deviceLost }),
-      createEngine: () => fakeEngine,
-    });
-    const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: GOLDEN_URL }, (m) => void posted.push(m));
-    posted.length = 0;
-    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1 } }, (m) => void posted.push(m));
-    expect(posted[posted.length - 1]).toMatchObject({ type: "error", id: "g1", deviceLost: true });
-    expect(posted.some((m) => m.type === "error" && m.cancelled)).toBe(false);
-  });
-
-  it("passes a backend override to prepareBackend and refuses an unknown backend name", async () => {
-    const seen: (string | undefined)[] = [];
-    const handle = createWorkerHandler({
-      ...deps,
-      prepareBackend: async (override) => {
-        seen.push(override);
-        return deps.prepareBackend();
-      },
-    });
-    const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: GOLDEN_URL, backend: "cpu" }, (m) => void posted.push(m));
-    await handle({ type: "load", baseUrl: GOLDEN_URL, backend: "tpu" }, (m) => void posted.push(m));
-    expect(seen).toEqual(["cpu"]);
-    expect(posted[posted.length - 1]).toEqual({ type: "error", message: "unknown or malformed message (load)" });
-  });
-
-  it("a failed load is an error message", async () => {
-    const handle = createWorkerHandler(deps);
-    const posted: WorkerResponse[] = [];
-    await handle({ type: "load", baseUrl: MISSING_URL }, (m) => void posted.push(m));
-    const last = posted[posted.length - 1];
-    expect(last?.type).toBe("error");
-    expect(last && "message" in last ? last.message : "").toMatch(/manifest\.json/);
-  });
-
 });

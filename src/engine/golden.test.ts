@@ -1,12 +1,12 @@
 // The tfjs engine reproduces the PyTorch reference (testdata/golden/, written by `python3 -m training.golden`):
 // encoder, denoiser, decoder + head within relative error 1e-4, and the whole sampler run id for id.
-// The comparison itself is goldenCheck.ts, which the browser parity page runs on WebGPU and wasm too (e2e/).
-import { readBytes, readJson, toArrayBuffer } from "./goldenFiles";
+// The comparison itself is tests/goldenCheck.ts, which the browser parity page runs on WebGPU and wasm too (e2e/).
+import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { parseManifest, verifyShard, type BundleManifest } from "../bundle/manifest";
-import { checkGolden, goldenFloats as floats, goldenInts as ints, relativeError, type Golden, type GoldenReport } from "./goldenCheck";
+import { checkGolden, goldenFloats as floats, goldenInts as ints, relativeError, type Golden, type GoldenReport } from "../../tests/goldenCheck";
 import { CodeFusionModel } from "./model";
 import { rankCandidates, sampleFromNoise } from "./sampler";
 import { dequantize, halfToFloat } from "./weights";

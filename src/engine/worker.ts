@@ -1,11 +1,12 @@
-// The Web Worker that owns the engine: it wires the protocol's dispatcher (protocol.ts) to the real backend
-// choice, loader and Engine. The page creates it with
+// The Web Worker that owns the engine: it wires the protocol's handler (handler.ts) to the real backend
+// choice, loader, model cache and Engine. The page creates it with
 //   new Worker(new URL("./engine/worker.ts", import.meta.url), { type: "module" })
 // and talks to it only through WorkerRequest / WorkerResponse messages.
-import { destroyWebGpuDevice, initBackend, isBackendName, resetBackend } from "./backend";
+import { destroyWebGpuDevice, initBackend, resetBackend } from "./backend";
 import { Engine } from "./engine";
-import { clearCachedModels, loadBundle } from "./loader";
-import { createWorkerHandler, type WorkerResponse } from "./protocol";
+import { createWorkerHandler } from "./handler";
+import { loadBundle } from "./loader";
+import { isBackendName, type WorkerResponse } from "./protocol";
 import { WASM_PATHS } from "./wasmPaths";
 
 const scope = self as unknown as {
@@ -23,7 +24,7 @@ const handle = createWorkerHandler({
   loadBundle: (baseUrl, onProgress, signal) =>
     loadBundle(baseUrl, { fetch: (input, init) => fetch(input, init), caches: scope.caches ?? null }, onProgress, signal),
   createEngine: (bundle) => new Engine(bundle),
-  clearCache: async () => (scope.caches ? clearCachedModels(scope.caches) : 0),
+  caches: scope.caches ?? null,
 });
 
 scope.onmessage = (event) => {

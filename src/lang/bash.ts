@@ -24,26 +24,18 @@
  * (as exact match compares it), so two codes equal under exact match have the same template (checked over the data
  * in bash.test.ts); code whose normalised form does not parse (a here-document) is templated as written.
  */
-import { analyze, preorder, subtreeFlags, type Analysis, type CmdInfo } from "./bashCommands";
+import { analyze, preorder, subtreeFlags, type Analysis, type BashCommand, type CmdInfo } from "./bashCommands";
 import { normalizeWhitespace } from "./whitespace";
 import { parseScript, type CommandNode, type ListNode, type PipelineNode, type Redirect, type Word } from "./bashParser";
 
-export { findDangers, DANGER_PATTERNS } from "./bashDanger";
+// Types live where they are produced (bashCommands.ts, bashDanger.ts), so those modules never import this one.
+export type { BashCommand } from "./bashCommands";
+export { findDangers, DANGER_PATTERNS, type Danger } from "./bashDanger";
 
-export interface BashCommand {
-  utility: string;
-  flags: string[];
-  args: string[];
-}
 export interface BashParse {
   ok: boolean;
   commands: BashCommand[];
   error?: { message: string; position: number };
-}
-export interface Danger {
-  id: string;
-  reason: string;
-  match: string;
 }
 
 interface Parsed {

@@ -22,8 +22,14 @@
  *    command with utility `[[`; `(( … ))`, `for`, `while`, `if`, `case`, functions, `{ }`, `( )` are structure, not
  *    commands. Commands are listed in pre-order (parent before children), left to right.
  */
-import type { BashCommand } from "./bash";
 import type { CommandNode, ListNode, Redirect, SimpleNode, Word } from "./bashParser";
+
+/** One simple command as scored: its utility, its flags (split, see RULES) and its arguments. */
+export interface BashCommand {
+  utility: string;
+  flags: string[];
+  args: string[];
+}
 
 export type Role = "utility" | "flag" | "arg" | "op";
 

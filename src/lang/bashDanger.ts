@@ -7,9 +7,15 @@
  * or in the background, and is called); a regular expression is used for it only when the code does not parse.
  * Every danger is reported once per id and matched text; `match` is the offending command (or redirection) as written.
  */
-import type { Danger } from "./bash";
 import { analyze, basename, preorder, type CmdInfo } from "./bashCommands";
 import { parseScript, type FunctionNode, type ListNode, type Redirect } from "./bashParser";
+
+/** A destructive pattern found in a piece of code: which one, why it is dangerous, and the offending text. */
+export interface Danger {
+  id: string;
+  reason: string;
+  match: string;
+}
 
 export const DANGER_PATTERNS: readonly { id: string; reason: string }[] = [
   { id: "rm-recursive-broad", reason: "Deletes recursively a whole tree that is far too broad: the root, a system directory, your home directory, the current or parent directory, or everything a bare * matches." },

@@ -1,29 +1,9 @@
 // The ranked, deduplicated top-k after a run: one tab per candidate with its score, a Copy button each (with a
 // visible confirmation), and a danger badge on destructive Bash candidates.
-import { useState } from "react";
 import type { LanguageId } from "../../bundle/manifest";
-import { findDangers } from "../../lang/bash";
-import { checkPythonSyntax } from "../../lang/python";
+import { analyzeCode } from "../../lang/analyze";
 import type { RankedCandidate } from "../runState";
-
-/** Copies text; falls back to a hidden textarea where the Clipboard API is unavailable (http, old browsers). */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.append(area);
-    area.select();
-    const ok = document.execCommand("copy");
-    area.remove();
-    return ok;
-  }
-}
+import { useCopyFeedback } from "../useCopyFeedback";
 
 interface Props {
   language: LanguageId;
@@ -33,23 +13,17 @@ interface Props {
 }
 
 export function Candidates({ language, candidates, selected, onSelect }: Props) {
-  const [copied, setCopied] = useState<number | null>(null);
+  const { copied, copy } = useCopyFeedback<number>();
   if (candidates.length === 0) return null;
-
-  const copy = async (index: number, code: string): Promise<void> => {
-    if (await copyText(code)) {
-      setCopied(index);
-      setTimeout(() => setCopied((c) => (c === index ? null : c)), 2000);
-    }
-  };
 
   return (
     <section className="candidates" aria-label="Candidates">
       <h2>Top {candidates.length}</h2>
       <ol role="list">
         {candidates.map((c, i) => {
-          const dangerous = language === "bash" && findDangers(c.code).length > 0;
-          const invalidPython = language === "python" && !checkPythonSyntax(c.code).valid;
+          const { dangers, syntax } = analyzeCode(language, c.code);
+          const dangerous = dangers.length > 0;
+          const invalidPython = syntax !== null && !syntax.valid;
           return (
             <li key={`${i}:${c.code}`} className={i === selected ? "candidate selected" : "candidate"} data-testid="candidate">
               <button

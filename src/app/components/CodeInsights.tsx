@@ -1,12 +1,13 @@
-// What the app can say about a piece of generated code, per language. Nothing is ever executed:
+// What the app can say about a piece of generated code, per language, as src/lang/analyze.ts found it. Nothing is
+// ever executed:
 //   Bash: destructive patterns (the metric suite's danger table) and what each utility and flag does (tldr table);
 //   Python: whether it parses (the metric suite's parser), with the place it stops;
 //   CF rules: a live preview of the rule on a sample table (the metric suite's interpreter).
 import { useEffect, useState } from "react";
 import type { LanguageId } from "../../bundle/manifest";
-import { findDangers, type Danger } from "../../lang/bash";
-import type { UtilityExplanation } from "../../lang/bashExplain";
-import { checkPythonSyntax } from "../../lang/python";
+import type { Danger } from "../../lang/bash";
+import type { BashExplanations, CodeAnalysis } from "../../lang/analyze";
+import type { PythonSyntax } from "../../lang/python";
 import { CfPreview, type CfTableChoice } from "./CfPreview";
 
 export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
@@ -25,26 +26,18 @@ export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
   );
 }
 
-type Explainer = typeof import("../../lang/bashExplain");
-
-/** The explanation table is 1.4 MB: it is loaded the first time a Bash command is shown. */
-let explainer: Promise<Explainer> | null = null;
-function loadExplainer(): Promise<Explainer> {
-  explainer ??= import("../../lang/bashExplain");
-  return explainer;
-}
-
-function BashExplanation({ code }: { code: string }) {
-  const [state, setState] = useState<{ items: UtilityExplanation[]; source: string } | null>(null);
+/** The explanations load lazily (the table is 1.4 MB): shown once they are there. */
+function BashExplanation({ explain }: { explain: () => Promise<BashExplanations> }) {
+  const [state, setState] = useState<BashExplanations | null>(null);
   useEffect(() => {
     let live = true;
-    void loadExplainer().then((m) => {
-      if (live) setState({ items: m.explainBash(code), source: m.BASH_EXPLAIN_SOURCE });
+    void explain().then((explained) => {
+      if (live) setState(explained);
     });
     return () => {
       live = false;
     };
-  }, [code]);
+  }, [explain]);
   if (!state || state.items.length === 0) return null;
   return (
     <section className="explain" aria-label="What the command uses">
@@ -75,8 +68,7 @@ function BashExplanation({ code }: { code: string }) {
   );
 }
 
-export function PythonCheck({ code }: { code: string }) {
-  const syntax = checkPythonSyntax(code);
+export function PythonCheck({ syntax }: { syntax: PythonSyntax }) {
   return syntax.valid ? (
     <p className="syntax-ok" data-testid="python-syntax">
       ✓ Parses as Python
@@ -91,11 +83,14 @@ export function PythonCheck({ code }: { code: string }) {
 export function CodeInsights({
   language,
   code,
+  analysis,
   cfTable,
   onCfTable,
 }: {
   language: LanguageId;
   code: string;
+  /** analyzeCode(language, code). */
+  analysis: CodeAnalysis;
   /** The CF preview's table (its header also goes to the model with each CF request). */
   cfTable: CfTableChoice;
   onCfTable: (choice: CfTableChoice) => void;
@@ -105,15 +100,15 @@ export function CodeInsights({
     case "bash":
       return (
         <div className="insights">
-          <DangerWarning dangers={findDangers(code)} />
-          <BashExplanation code={code} />
+          <DangerWarning dangers={analysis.dangers} />
+          {analysis.explain && <BashExplanation explain={analysis.explain} />}
           <p className="muted small">The app never runs generated commands.</p>
         </div>
       );
     case "python":
       return (
         <div className="insights">
-          <PythonCheck code={code} />
+          {analysis.syntax && <PythonCheck syntax={analysis.syntax} />}
         </div>
       );
     case "cf":

@@ -1,14 +1,16 @@
-// Where the run is: step k of K and the noise level t, as a bar over t from T (pure noise) to 0.
+// Where the run is: step k of K and the noise level t, as a bar over t from T (pure noise) to 0. T is the loaded
+// model's (its manifest, through the worker's ready message); null when no model is ready.
 import { denoisedFraction, type Snapshot } from "../runState";
 
-export function DenoiseProgress({ snapshot, T, running }: { snapshot: Snapshot | undefined; T: number; running: boolean }) {
+export function DenoiseProgress({ snapshot, T, running }: { snapshot: Snapshot | undefined; T: number | null; running: boolean }) {
   if (!snapshot) return null;
   const fraction = denoisedFraction(snapshot.step, snapshot.totalSteps);
   return (
     <div className="denoise-progress" data-testid="denoise-progress">
       <progress aria-label="Denoising progress" max={1} value={fraction} />
       <span className="muted">
-        Step {snapshot.step} of {snapshot.totalSteps} · noise level t = {snapshot.t} of {T}
+        Step {snapshot.step} of {snapshot.totalSteps} · noise level t = {snapshot.t}
+        {T !== null ? ` of ${T}` : ""}
         {running ? "" : " · done"}
       </span>
     </div>

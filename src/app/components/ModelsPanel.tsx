@@ -1,7 +1,9 @@
 // Which models this browser keeps (Cache Storage), their size, a button to delete each, and the storage estimate.
+// The cache belongs to the worker: it is read and emptied through the engine hook's messages (listCache,
+// clearCache), never on the main thread.
 import { useCallback, useEffect, useState } from "react";
 import type { LanguageId } from "../../bundle/manifest";
-import { clearCachedModel, listCachedModels } from "../../engine/loader";
+import type { CachedFile } from "../../engine/protocol";
 import { LANGUAGES, modelUrl } from "../languages";
 
 interface CachedModel {
@@ -12,9 +14,8 @@ interface CachedModel {
 
 const MB = 1024 * 1024;
 
-async function readCache(): Promise<CachedModel[]> {
-  if (typeof caches === "undefined") return [];
-  const entries = await listCachedModels(caches);
+/** The cached files grouped by the model (language) whose bundle URL they lie under. */
+function groupByModel(entries: readonly CachedFile[]): CachedModel[] {
   return LANGUAGES.map(({ id }) => {
     const base = modelUrl(id);
     const mine = entries.filter((e) => e.url.startsWith(base));
@@ -22,28 +23,42 @@ async function readCache(): Promise<CachedModel[]> {
   }).filter((m) => m.files > 0);
 }
 
-export function ModelsPanel({ refreshKey, current }: { refreshKey: string; current: LanguageId }) {
+interface Props {
+  /** Changes whenever the cache may have changed (a load, a run): the list is read again. */
+  refreshKey: string;
+  current: LanguageId;
+  listCache: () => Promise<CachedFile[]>;
+  clearCache: (baseUrl: string) => Promise<number>;
+}
+
+export function ModelsPanel({ refreshKey, current, listCache, clearCache }: Props) {
   const [models, setModels] = useState<CachedModel[] | null>(null);
   const [estimate, setEstimate] = useState<{ usage: number; quota: number } | null>(null);
   const [message, setMessage] = useState("");
 
   const refresh = useCallback(async () => {
     try {
-      setModels(await readCache());
+      setModels(groupByModel(await listCache()));
     } catch (err) {
       setModels([]);
       setMessage(`The cache could not be read: ${err instanceof Error ? err.message : String(err)}`);
     }
     const e = await navigator.storage?.estimate?.().catch(() => null);
     setEstimate(e && e.quota ? { usage: e.usage ?? 0, quota: e.quota } : null);
-  }, []);
+  }, [listCache]);
 
   useEffect(() => {
     void refresh();
   }, [refresh, refreshKey]);
 
   const remove = async (language: LanguageId): Promise<void> => {
-    const removed = await clearCachedModel(caches, modelUrl(language));
+    let removed: number;
+    try {
+      removed = await clearCache(modelUrl(language));
+    } catch (err) {
+      setMessage(`The model could not be deleted: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
     setMessage(
       `Deleted the ${LANGUAGES.find((l) => l.id === language)?.label} model from this browser (${removed} files).` +
         (language === current ? " It stays loaded until the page is reloaded." : ""),

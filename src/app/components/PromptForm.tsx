@@ -1,7 +1,7 @@
 // The request: language, prompt (with its token count), examples, Generate/Stop, and the sampler settings.
 import { useEffect, useId, useState } from "react";
 import type { LanguageId } from "../../bundle/manifest";
-import { BACKENDS, type BackendName } from "../../engine/backend";
+import { BACKENDS, type BackendName } from "../../engine/protocol";
 import { LANGUAGES, languageInfo } from "../languages";
 import { LIMITS, randomSeed, type RequestSettings } from "../urlState";
 import type { TokenCount } from "../useEngine";

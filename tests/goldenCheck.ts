@@ -3,12 +3,12 @@
 // it: Vitest in Node (cpu backend), the browser parity page under Playwright (WebGPU/SwiftShader and wasm) and the
 // bench. Environment-agnostic: base64 via atob, no Buffer, no test framework.
 import * as tf from "@tensorflow/tfjs-core";
-import type { ClampMode } from "../bundle/manifest";
-import { SlotTagger } from "../lang/slots";
-import { createCodeTokenizer } from "../tokenizer/index";
-import type { LoadedBundle } from "./loader";
-import { CodeFusionModel } from "./model";
-import { Conditioner, decodeSlotted, fillPrepared, RetrievalIndex } from "./retrieval";
+import type { ClampMode } from "../src/bundle/manifest";
+import { SlotTagger } from "../src/lang/slots";
+import { createCodeTokenizer } from "../src/tokenizer/index";
+import type { LoadedBundle } from "../src/engine/loader";
+import { CodeFusionModel } from "../src/engine/model";
+import { Conditioner, decodeSlotted, fillPrepared, RetrievalIndex } from "../src/engine/retrieval";
 import {
   codeIds,
   denoisingLoss,
@@ -18,8 +18,8 @@ import {
   rankCandidates,
   sampleFromNoise,
   stridedTimesteps,
-} from "./sampler";
-import { dequantize } from "./weights";
+} from "../src/engine/sampler";
+import { dequantize } from "../src/engine/weights";
 
 export interface GoldenArray {
   shape: number[];

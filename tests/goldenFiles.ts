@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const GOLDEN_DIR = new URL("../../testdata/golden/", import.meta.url);
+export const GOLDEN_DIR = new URL("../testdata/golden/", import.meta.url);
 export const readBytes = (file: string): Buffer => readFileSync(fileURLToPath(new URL(file, GOLDEN_DIR)));
 export const readJson = (file: string): unknown => JSON.parse(readBytes(file).toString("utf8"));
 

@@ -14,11 +14,11 @@
 //     consecutive yielded items is reported beside it as a cross-check;
 //   - floor: matmul FLOPs of one step (flops.ts) / peak, and the ratio measured step time / floor.
 import * as tf from "@tensorflow/tfjs-core";
-import type { BundleManifest } from "../bundle/manifest";
-import { createCodeTokenizer } from "../tokenizer/index";
-import { Engine } from "./engine";
-import { denoisingStepFlops, matMulFlops } from "./flops";
-import type { LoadedBundle } from "./loader";
+import type { BundleManifest } from "../src/bundle/manifest";
+import { createCodeTokenizer } from "../src/tokenizer/index";
+import { Engine } from "../src/engine/engine";
+import { denoisingStepFlops, matMulFlops } from "../src/engine/flops";
+import type { LoadedBundle } from "../src/engine/loader";
 
 export interface BenchPlan {
   /** K values of the generation sweep (n = generationSamples, decodeEvery 1). */
