@@ -164,6 +164,26 @@ describe("golden bundle", () => {
     expect(parseManifest(zero).sampler.pool_retrieved).toBe(0);
   });
 
+  it("refuses rank \"channel\" without its settings or its channel table, and accepts it with them", () => {
+    const channel = (): ReturnType<typeof goldenManifest> => {
+      const m = goldenManifest();
+      m.sampler.rank = "channel";
+      m.sampler.channel_scan = 100;
+      m.sampler.channel_similarity = 0.01;
+      m.conditioning.channel = { file: "channel.json", byteLength: 10, sha256: "0".repeat(64) };
+      return m;
+    };
+    expect(parseManifest(channel()).sampler.rank).toBe("channel");
+    for (const [key, value] of [["channel_scan", 0], ["channel_scan", 2.5], ["channel_similarity", "0.01"]] as const) {
+      const m = channel();
+      m.sampler[key] = value;
+      expect(() => parseManifest(m), `${key} ${value}`).toThrow(/needs sampler\.channel_scan/);
+    }
+    const noTable = channel();
+    delete noTable.conditioning.channel;
+    expect(() => parseManifest(noTable)).toThrow(/needs conditioning\.index and conditioning\.channel/);
+  });
+
   it("computes SHA-256 like everyone else", async () => {
     expect(await sha256Hex(new TextEncoder().encode("abc"))).toBe(
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
