@@ -24,7 +24,7 @@ import torch
 
 from .checkpoint import load_checkpoint, schedule_for
 from .config import Config
-from .model import CodeFusion
+from .model import CodeFusion, step_flops_formula
 from .sample import rank_times
 from .slots import BASE_SLOT_TOKENS, SEP, SLOT_TOKENS
 from .tokenizer import MASK_ID, PAD_ID, Tokenizer
@@ -121,7 +121,9 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "language": cfg.train.language,
-        "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters()},
+        # derived from the config, like parameters: flops is the matmul count of one denoising step (model.py)
+        "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters(),
+                  "flops": step_flops_formula(cfg.model)},
         "diffusion": {**dataclasses.asdict(cfg.diffusion), "alpha": alpha.tolist(), "sigma": sigma.tolist()},
         # rank_times: where the denoising-loss ranking reads the model (sample.rank_times), for every bundle
         "sampler": {**dataclasses.asdict(cfg.sampler), "rank_times": rank_times(cfg.diffusion.T)},

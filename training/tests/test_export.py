@@ -8,7 +8,7 @@ import torch
 from training.config import make_config
 from training.export import SHARD_BYTES, dequantize_int8, export_bundle, load_bundle, quantize_int8, read_bundle_state
 from training.tokenizer import tokenizer_path
-from training.model import CodeFusion
+from training.model import CodeFusion, step_flops_formula
 
 
 def small_model(preset="tiny"):
@@ -34,6 +34,8 @@ def test_bundle_round_trip_reproduces_the_model(tmp_path):
     loaded, cfg2, tok = load_bundle(tmp_path)
     assert cfg2.to_dict() == cfg.to_dict()
     assert manifest["model"]["parameters"] == model.num_parameters()
+    assert manifest["model"]["flops"] == step_flops_formula(cfg.model)
+    assert "denoiser.time_mlp.fc1.weight" in {t["name"] for t in manifest["tensors"]}
     dtypes = {t["name"]: t["dtype"] for t in manifest["tensors"]}
     assert dtypes["denoiser.layers.0.mlp.fc1.weight"] == "int8"
     assert dtypes["code_emb.weight"] == "float16" and dtypes["denoiser.layers.0.ln1.bias"] == "float32"
