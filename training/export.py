@@ -15,7 +15,9 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -90,12 +92,33 @@ class ShardWriter:
 
 def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str = "int8",
                   eval_file: Path | None = None, conditioning_dir: Path | None = None) -> dict:
-    """Write the bundle for `model` into out_dir (replacing old shards) and return the manifest. The slot tagger
-    and retrieval index are read from conditioning_dir (default: the tokenizer's directory, i.e. the run)."""
+    """Write the bundle for `model` into out_dir and return the manifest. The slot tagger and retrieval index are
+    read from conditioning_dir (default: the tokenizer's directory, i.e. the run).
+
+    The bundle is written to a staging directory beside out_dir first and moved in only when every file is
+    written: an export that fails (a missing tagger or eval file, a tensor too large) leaves out_dir as it was.
+    Other files in out_dir stay; old shards, and a tagger or index the new model does not use, go."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("weights-*.bin"):
-        old.unlink()
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-export-", dir=out_dir.parent))
+    try:
+        manifest = _write_bundle(model, cfg, tokenizer_file, staging, weights, eval_file,
+                                 Path(conditioning_dir or Path(tokenizer_file).parent))
+        for old in out_dir.glob("weights-*.bin"):
+            old.unlink()
+        for name in ("tagger.json", "index.json"):
+            (out_dir / name).unlink(missing_ok=True)
+        for path in sorted(staging.iterdir()):  # the manifest last: a reader never sees it before its shards
+            if path.name != "manifest.json":
+                os.replace(path, out_dir / path.name)
+        os.replace(staging / "manifest.json", out_dir / "manifest.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _write_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str,
+                  eval_file: Path | None, conditioning_dir: Path) -> dict:
     writer = ShardWriter(out_dir)
     tensors = []
     for name, value in model.state_dict().items():
@@ -115,7 +138,7 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         tensors.append(entry)
     shards = writer.write()
     shutil.copyfile(tokenizer_file, out_dir / "tokenizer.json")
-    conditioning = export_conditioning(cfg, Path(conditioning_dir or Path(tokenizer_file).parent), out_dir)
+    conditioning = export_conditioning(cfg, conditioning_dir, out_dir)
     alpha, sigma = schedule_for(cfg)
     manifest = {
         "format": FORMAT,
@@ -222,6 +245,8 @@ def main(argv=None) -> None:
     parser.add_argument("--weights", default="int8", choices=["int8", "float16", "float32"])
     parser.add_argument("--eval", default=None, help="evaluation report to ship beside the model (eval.json)")
     args = parser.parse_args(argv)
+    if args.eval and not Path(args.eval).is_file():
+        parser.error(f"--eval {args.eval}: no such file (training.pipeline writes one; or leave --eval out)")
     model, cfg, _ = load_checkpoint(Path(args.run))
     manifest = export_bundle(model, cfg, Path(args.run) / "tokenizer.json", Path(args.out), args.weights,
                              Path(args.eval) if args.eval else None)

@@ -74,3 +74,22 @@ def test_corrupt_shard_and_wrong_version_are_refused(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="version"):
         read_bundle_state(tmp_path)
+
+
+def test_a_failed_export_leaves_the_bundle_as_it_was(tmp_path):
+    model, cfg = small_model()
+    bundle = tmp_path / "cf"
+    export_bundle(model, cfg, tokenizer_path("cf"), bundle)
+    before = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    other, cfg2 = small_model()
+    torch.nn.init.normal_(other.head_bias)  # a different model, so a half-written bundle would show
+    with pytest.raises(FileNotFoundError):
+        export_bundle(other, cfg2, tokenizer_path("cf"), bundle, eval_file=tmp_path / "missing-eval.json")
+    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["cf"]  # no staging directory left behind
+    # and a successful one replaces it, keeping files the export does not write
+    (bundle / "notes.txt").write_text("kept")
+    export_bundle(other, cfg2, tokenizer_path("cf"), bundle)
+    assert (bundle / "manifest.json").read_bytes() != before["manifest.json"]
+    assert (bundle / "notes.txt").read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cf"]
