@@ -14,7 +14,9 @@ learnt scale lets the logits sharpen without pulling z off the embeddings (the s
 Loss (both phases): |x0_hat - x0|^2 + |z - x0|^2 - log p(code | z). The paper writes the first term as noise
 prediction; predicting x0 is the same estimate in another parametrisation and lets D read x0_hat directly.
 
-Every operation here has a counterpart in the browser engine; docs/model-format.md lists them. Attention uses
+Every operation here has a counterpart in the browser engine; docs/model-format.md lists them, and
+src/engine/model.ts has the same sections in the same order (attention, block, time, encoder, denoiser, decoder,
+head), each module loading its weights by the state-dict prefix it has here: change both together. Attention uses
 F.scaled_dot_product_attention where PyTorch has it (2.x) and the same arithmetic by hand on PyTorch 1.13.
 """
 from __future__ import annotations
@@ -29,6 +31,9 @@ import torch.nn.functional as F
 from .config import ModelConfig
 
 KV = Tuple[torch.Tensor, torch.Tensor]
+
+
+# ---- Attention: attention(), SelfAttention, CrossAttention, MLP ---------------------------------------------------
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_mask: Optional[torch.Tensor]) -> torch.Tensor:
@@ -88,6 +93,9 @@ class MLP(nn.Module):
         return self.fc2(F.gelu(self.fc1(x), approximate="tanh"))
 
 
+# ---- Block --------------------------------------------------------------------------------------------------------
+
+
 class Block(nn.Module):
     """Pre-LayerNorm transformer block; with `cross`, a cross-attention sublayer between self-attention and MLP."""
 
@@ -109,6 +117,9 @@ class Block(nn.Module):
         if self.cross:
             x = x + self.drop(self.cross_attn(self.ln2(x), memory_kv, memory_mask))
         return x + self.drop(self.mlp(self.ln3(x)))
+
+
+# ---- Time: TimeMLP and the sinusoidal features of t ---------------------------------------------------------------
 
 
 class TimeMLP(nn.Module):
@@ -142,6 +153,9 @@ def timestep_features(t: torch.Tensor, T: int, dim: int) -> torch.Tensor:
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
 
 
+# ---- Encoder E ----------------------------------------------------------------------------------------------------
+
+
 class Encoder(nn.Module):
     """E: a transformer over the utterance. For unconditional pre-training its input vectors are Gaussian noise.
 
@@ -173,6 +187,9 @@ class Encoder(nn.Module):
         return self.ln_f(h)
 
 
+# ---- Denoiser N ---------------------------------------------------------------------------------------------------
+
+
 class Denoiser(nn.Module):
     """N: estimates x0 from x_t, the time t and (self-conditioning) its own previous estimate."""
 
@@ -197,6 +214,9 @@ class Denoiser(nn.Module):
         return self.out_proj(self.ln_f(h))
 
 
+# ---- Decoder D ----------------------------------------------------------------------------------------------------
+
+
 class Decoder(nn.Module):
     """D: a transformer with cross-attention that maps x0_hat back towards the clean embeddings, z."""
 
@@ -215,6 +235,9 @@ class Decoder(nn.Module):
         for layer, kv in zip(self.layers, memory_kv):
             h = layer(h, None, kv, memory_mask)
         return self.out_proj(self.ln_f(h))
+
+
+# ---- Head H (tied to the code embedding L) and the whole model ----------------------------------------------------
 
 
 class CodeFusion(nn.Module):
@@ -286,7 +309,7 @@ class CodeFusion(nn.Module):
         return {"denoise": denoise, "decode": decode, "ce": ce, "loss": denoise + decode + ce}
 
 
-# ---- FLOPs: the arithmetic floor of one denoising step -------------------------------------------------------------
+# ---- FLOPs: the arithmetic floor of one denoising step ------------------------------------------------------------
 # The matrix-multiplication FLOPs (2·m·k·n per product) of what the sampler runs per step for n samples: one
 # denoiser call N and one decoder + head call D, H (the last step runs N only and the final D + H after it, so K
 # steps cost K of each). The encoder and the projection of the memory into keys and values run once per request
@@ -306,7 +329,8 @@ def step_flops_formula(cfg: ModelConfig) -> Dict[str, Dict[str, int]]:
     return {
         "denoiser": {
             "fixed": 2 * 2 * d * d,  # the time MLP: two d×d linears on one row, shared by the batch
-            "per_sample": 2 * Lc * 2 * e * d + cfg.denoiser_layers * block + 2 * Lc * d * e,  # in_proj, blocks, out_proj
+            # in_proj, the blocks, out_proj
+            "per_sample": 2 * Lc * 2 * e * d + cfg.denoiser_layers * block + 2 * Lc * d * e,
             "per_sample_per_utterance_token": cfg.denoiser_layers * block_per_token,
         },
         "decoder": {
