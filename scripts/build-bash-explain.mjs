@@ -3,7 +3,10 @@
 //
 // Run:   node scripts/build-bash-explain.mjs            (or: npm run build:bash-explain)
 //        node scripts/build-bash-explain.mjs --out DIR  (writes DIR/bashExplain.json instead; used by the test)
-//        node scripts/build-bash-explain.mjs --tldr DIR (pages from DIR/{common,linux}; default ../shared/datasets/tldr)
+//        node scripts/build-bash-explain.mjs --tldr DIR (pages from DIR/{common,linux}, a checkout of tldr-pages/tldr's
+//                                                       pages/ at commit 08e345f4; default: data/tldr/pages.jsonl.gz)
+//        node scripts/build-bash-explain.mjs --tldr DIR --write-pages   (writes data/tldr/pages.jsonl.gz from DIR:
+//                                                       those pages, one JSON line each, so a clone can rebuild)
 // Plain Node (>= 18), no dependencies. The output is deterministic (sorted keys, no timestamps).
 //
 // RULES
@@ -43,6 +46,7 @@
 import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync, gzipSync } from "node:zlib";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -51,7 +55,8 @@ function argValue(name, fallback) {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const TLDR = resolve(argValue("--tldr", join(ROOT, "..", "shared", "datasets", "tldr")));
+const TLDR_DIR = argValue("--tldr", null);
+const PAGES_FILE = join(ROOT, "data", "tldr", "pages.jsonl.gz");
 const OUT_DIR = resolve(argValue("--out", join(ROOT, "src", "lang")));
 const SOURCE =
   "tldr-pages (https://github.com/tldr-pages/tldr, pages/common and pages/linux, commit 08e345f4), " +
@@ -316,17 +321,35 @@ function projectNames() {
 
 // ------------------------------------------------------------------------------------------------ main
 
-function main() {
-  const pages = new Map(); // name -> {platform, text, linuxText}, common first
+/** The tldr pages as [{platform, name, text}], common then linux, each sorted by file name. */
+function readPages() {
+  if (TLDR_DIR === null) {
+    const lines = gunzipSync(readFileSync(PAGES_FILE)).toString("utf8").split("\n");
+    return lines.filter((line) => line !== "").map((line) => JSON.parse(line));
+  }
+  const list = [];
   for (const platform of ["common", "linux"]) {
-    const dir = join(TLDR, platform);
+    const dir = join(resolve(TLDR_DIR), platform);
     for (const file of readdirSync(dir).sort()) {
       if (!file.endsWith(".md")) continue;
-      const name = file.slice(0, -3);
-      const text = readFileSync(join(dir, file), "utf8");
-      if (!pages.has(name)) pages.set(name, { platform, text, linuxText: null });
-      else pages.get(name).linuxText = text;
+      list.push({ platform, name: file.slice(0, -3), text: readFileSync(join(dir, file), "utf8") });
     }
+  }
+  return list;
+}
+
+function main() {
+  const list = readPages();
+  if (process.argv.includes("--write-pages")) {
+    const jsonl = list.map((page) => `${JSON.stringify(page)}\n`).join("");
+    writeFileSync(PAGES_FILE, gzipSync(Buffer.from(jsonl, "utf8"), { level: 9 }));
+    console.log(`${PAGES_FILE}: ${list.length} pages`);
+    return;
+  }
+  const pages = new Map(); // name -> {platform, text, linuxText}, common first
+  for (const { platform, name, text } of list) {
+    if (!pages.has(name)) pages.set(name, { platform, text, linuxText: null });
+    else pages.get(name).linuxText = text;
   }
   const used = projectNames();
   const isSubcommandPage = (name) => {

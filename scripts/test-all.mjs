@@ -1,13 +1,19 @@
-// Runs every suite of the project (TypeScript with Vitest, Python with pytest on Debian's /usr/bin/python3,
-// the browser with Playwright in Debian's Chromium) and closes with one line "N passed, N failed" over all of them. Exit status is non-zero if any test failed
-// or a runner could not report its results.
+// Runs every suite of the project (TypeScript with Vitest, Python with pytest on Debian's /usr/bin/python3 or
+// $PYTHON, the browser with Playwright in Debian's Chromium or $CHROMIUM_PATH), first installing those system
+// packages when it can (scripts/system-deps.mjs), and closes with one line "N passed, N failed" over all of them.
+// Exit status is non-zero if any test failed or a runner could not report its results.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM } from "./chromium.mjs";
+import { ensureSystemDeps, PYTHON } from "./system-deps.mjs";
+
+// Python with PyTorch and a Chromium: installed here when this is root with apt-get, else a stop with the command.
+if (!ensureSystemDeps()) process.exit(1);
 
 const outDir = mkdtempSync(join(tmpdir(), "codefusion-tests-"));
-const python = process.env.PYTHON ?? "/usr/bin/python3";
+const python = PYTHON;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let runnerProblem = false;
 
@@ -56,9 +62,8 @@ if (existsSync(pytestReport)) {
 // Browser: Playwright's JSON reporter (playwright.config.ts) carries the counts.
 const e2eReport = join("test-results", "e2e.json");
 rmSync(e2eReport, { force: true });
-const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-if (!existsSync(chromium)) {
-  console.error(`\n=== Browser (playwright): ${chromium} is missing; install Debian's chromium (apt-get install -y chromium)`);
+if (!existsSync(CHROMIUM)) {
+  console.error(`\n=== Browser (playwright): ${CHROMIUM} is missing (CHROMIUM_PATH; README, "Two commands")`);
   runnerProblem = true;
 } else {
   run("Browser (playwright)", "npx", ["playwright", "test"]);

@@ -12,8 +12,9 @@ on each device asked for:
     browser's decodeEvery = K);
   - ms per denoising step at n = 1 and n = 5: the least-squares slope of generation time over K (as the browser
     bench), and a direct median of single steps (denoiser + decoder + head + argmax + update) beside it;
-  - the step's matmul FLOPs (as src/engine/flops.ts, with the utterance padded to max_utterance_len as this
-    sampler computes it) over the peak: the floor, and the ratio measured / floor.
+  - the step's matmul FLOPs (the manifest's model.flops, written at export by model.step_flops_formula and read by
+    the browser bench too; with the utterance padded to max_utterance_len as this sampler computes it) over the
+    peak: the floor, and the ratio measured / floor.
 On CUDA every timing is bracketed by torch.cuda.synchronize(). Prints JSON (and writes it with --json).
 """
 from __future__ import annotations
@@ -32,20 +33,11 @@ import torch
 from .checkpoint import schedule_for
 from .diffusion import ddim_step
 from .export import load_bundle
+from .model import step_flops, step_flops_formula
 from .sample import generate, token_confidence
 from .tensors import encode_utterances
 
 UTTERANCE = "highlight cells in column B that are greater than 100"
-
-
-def step_flops(m: Dict, n: int, utterance_len: int) -> int:
-    """Matmul FLOPs of one denoiser call + one decoder and head call for n samples (src/engine/flops.ts)."""
-    d, f, e, Lc, V = m["d_model"], m["d_ff"], m["d_embed"], m["max_code_len"], m["vocab_size"]
-    R = n * Lc
-    block = 2 * R * (6 * d * d + 2 * d * f) + 4 * n * Lc * Lc * d + 4 * R * utterance_len * d
-    denoiser = 4 * d * d + 2 * R * 2 * e * d + m["denoiser_layers"] * block + 2 * R * d * e
-    decoder = 2 * R * e * d + m["decoder_layers"] * block + 2 * R * d * e
-    return denoiser + decoder + 2 * R * e * V
 
 
 def _sync(device: str) -> None:
@@ -98,7 +90,8 @@ def bench_device(bundle: Path, device: str, ks: List[int], step_ks: List[int], s
         _sync(device)
         load_ms.append((time.perf_counter() - start) * 1000.0)
     alpha, sigma = schedule_for(cfg)
-    m = json.loads((bundle / "manifest.json").read_text())["model"]
+    # bundles exported before model.flops existed: the same formula from the config
+    formula = json.loads((bundle / "manifest.json").read_text())["model"].get("flops") or step_flops_formula(cfg.model)
     result: Dict = {
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device.startswith("cuda") else platform.processor() or "cpu",
@@ -152,7 +145,7 @@ def bench_device(bundle: Path, device: str, ks: List[int], step_ks: List[int], s
 
             one_step()
             direct = statistics.median(_timed(device, one_step) for _ in range(max(5, 4 * reps)))
-        flops = step_flops(m, n, cfg.model.max_utterance_len)
+        flops = step_flops(formula, n, cfg.model.max_utterance_len)
         floor_ms = flops / (result["peak"]["gflops"] * 1e6)
         slope = line["slope"] if line else None
         result["steps"].append({

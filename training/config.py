@@ -140,7 +140,8 @@ PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
         "train": dict(batch_size=64, warmup_steps=100, ema_decay=0.995),
         "sampler": dict(steps=20, rank="known-first", pool_retrieved=5),
     },
-    # What ships: about 12M parameters, within 16 MiB per language at int8 (see docs/model-format.md).
+    # The GPU preset (training/gpu_run.sh): about 12M parameters, within 16 MiB per language at int8. The shipped
+    # models are the cpu preset above (docs/training.md).
     "base": {
         "model": dict(d_model=256, n_heads=4, d_ff=1024, d_embed=64, encoder_layers=3, denoiser_layers=6,
                       decoder_layers=3, dropout=0.1, max_utterance_len=64, max_code_len=64),

@@ -15,7 +15,9 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -24,7 +26,7 @@ import torch
 
 from .checkpoint import load_checkpoint, schedule_for
 from .config import Config
-from .model import CodeFusion
+from .model import CodeFusion, step_flops_formula
 from .sample import rank_times
 from .slots import BASE_SLOT_TOKENS, SEP, SLOT_TOKENS
 from .tokenizer import MASK_ID, PAD_ID, Tokenizer
@@ -90,12 +92,33 @@ class ShardWriter:
 
 def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str = "int8",
                   eval_file: Path | None = None, conditioning_dir: Path | None = None) -> dict:
-    """Write the bundle for `model` into out_dir (replacing old shards) and return the manifest. The slot tagger
-    and retrieval index are read from conditioning_dir (default: the tokenizer's directory, i.e. the run)."""
+    """Write the bundle for `model` into out_dir and return the manifest. The slot tagger and retrieval index are
+    read from conditioning_dir (default: the tokenizer's directory, i.e. the run).
+
+    The bundle is written to a staging directory beside out_dir first and moved in only when every file is
+    written: an export that fails (a missing tagger or eval file, a tensor too large) leaves out_dir as it was.
+    Other files in out_dir stay; old shards, and a tagger, index or channel table the new model does not use, go."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("weights-*.bin"):
-        old.unlink()
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-export-", dir=out_dir.parent))
+    try:
+        manifest = _write_bundle(model, cfg, tokenizer_file, staging, weights, eval_file,
+                                 Path(conditioning_dir or Path(tokenizer_file).parent))
+        for old in out_dir.glob("weights-*.bin"):
+            old.unlink()
+        for name in ("tagger.json", "index.json", "channel.json"):
+            (out_dir / name).unlink(missing_ok=True)
+        for path in sorted(staging.iterdir()):  # the manifest last: a reader never sees it before its shards
+            if path.name != "manifest.json":
+                os.replace(path, out_dir / path.name)
+        os.replace(staging / "manifest.json", out_dir / "manifest.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def _write_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir: Path, weights: str,
+                  eval_file: Path | None, conditioning_dir: Path) -> dict:
     writer = ShardWriter(out_dir)
     tensors = []
     for name, value in model.state_dict().items():
@@ -115,13 +138,15 @@ def export_bundle(model: CodeFusion, cfg: Config, tokenizer_file: Path, out_dir:
         tensors.append(entry)
     shards = writer.write()
     shutil.copyfile(tokenizer_file, out_dir / "tokenizer.json")
-    conditioning = export_conditioning(cfg, Path(conditioning_dir or Path(tokenizer_file).parent), out_dir)
+    conditioning = export_conditioning(cfg, conditioning_dir, out_dir)
     alpha, sigma = schedule_for(cfg)
     manifest = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "language": cfg.train.language,
-        "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters()},
+        # derived from the config, like parameters: flops is the matmul count of one denoising step (model.py)
+        "model": {**dataclasses.asdict(cfg.model), "parameters": model.num_parameters(),
+                  "flops": step_flops_formula(cfg.model)},
         "diffusion": {**dataclasses.asdict(cfg.diffusion), "alpha": alpha.tolist(), "sigma": sigma.tolist()},
         # rank_times: where the denoising-loss ranking reads the model (sample.rank_times), for every bundle
         "sampler": {**dataclasses.asdict(cfg.sampler), "rank_times": rank_times(cfg.diffusion.T)},
@@ -226,6 +251,8 @@ def main(argv=None) -> None:
     parser.add_argument("--weights", default="int8", choices=["int8", "float16", "float32"])
     parser.add_argument("--eval", default=None, help="evaluation report to ship beside the model (eval.json)")
     args = parser.parse_args(argv)
+    if args.eval and not Path(args.eval).is_file():
+        parser.error(f"--eval {args.eval}: no such file (training.pipeline writes one; or leave --eval out)")
     model, cfg, _ = load_checkpoint(Path(args.run))
     manifest = export_bundle(model, cfg, Path(args.run) / "tokenizer.json", Path(args.out), args.weights,
                              Path(args.eval) if args.eval else None)

@@ -1,4 +1,5 @@
-"""Builds the project's data/ folder from ../shared/datasets (and the machine's Python standard library).
+"""Builds the project's data/ folder from the original dataset copies (--source, a folder outside the repository
+that a clone does not have: data/ is committed) and the machine's Python standard library.
 
 This is the record of where every file under data/ came from; rerunning it reproduces them:
 

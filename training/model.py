@@ -14,7 +14,9 @@ learnt scale lets the logits sharpen without pulling z off the embeddings (the s
 Loss (both phases): |x0_hat - x0|^2 + |z - x0|^2 - log p(code | z). The paper writes the first term as noise
 prediction; predicting x0 is the same estimate in another parametrisation and lets D read x0_hat directly.
 
-Every operation here has a counterpart in the browser engine; docs/model-format.md lists them. Attention uses
+Every operation here has a counterpart in the browser engine; docs/model-format.md lists them, and
+src/engine/model.ts has the same sections in the same order (attention, block, time, encoder, denoiser, decoder,
+head), each module loading its weights by the state-dict prefix it has here: change both together. Attention uses
 F.scaled_dot_product_attention where PyTorch has it (2.x) and the same arithmetic by hand on PyTorch 1.13.
 """
 from __future__ import annotations
@@ -29,6 +31,9 @@ import torch.nn.functional as F
 from .config import ModelConfig
 
 KV = Tuple[torch.Tensor, torch.Tensor]
+
+
+# ---- Attention: attention(), SelfAttention, CrossAttention, MLP ---------------------------------------------------
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, key_mask: Optional[torch.Tensor]) -> torch.Tensor:
@@ -88,6 +93,9 @@ class MLP(nn.Module):
         return self.fc2(F.gelu(self.fc1(x), approximate="tanh"))
 
 
+# ---- Block --------------------------------------------------------------------------------------------------------
+
+
 class Block(nn.Module):
     """Pre-LayerNorm transformer block; with `cross`, a cross-attention sublayer between self-attention and MLP."""
 
@@ -111,12 +119,41 @@ class Block(nn.Module):
         return x + self.drop(self.mlp(self.ln3(x)))
 
 
+# ---- Time: TimeMLP and the sinusoidal features of t ---------------------------------------------------------------
+
+
+class TimeMLP(nn.Module):
+    """The denoiser's time embedding: fc2(SiLU(fc1(features(t)))), one d_model vector per t."""
+
+    # Checkpoints and bundles from before this module held nn.Sequential(Linear, SiLU, Linear): keys .0 and .2.
+    OLD_KEYS = {"0.": "fc1.", "2.": "fc2."}
+
+    def __init__(self, d: int):
+        super().__init__()
+        self.fc1 = nn.Linear(d, d)
+        self.fc2 = nn.Linear(d, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc2(F.silu(self.fc1(x)))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        for key in [k for k in state_dict if k.startswith(prefix)]:
+            rest = key[len(prefix):]
+            for old, new in self.OLD_KEYS.items():
+                if rest.startswith(old):
+                    state_dict[prefix + new + rest[len(old):]] = state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
 def timestep_features(t: torch.Tensor, T: int, dim: int) -> torch.Tensor:
     """Sinusoidal features of t/T * 1000 ([B] -> [B, dim]): cos half then sin half, as in DDPM."""
     half = dim // 2
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
     args = (t.float() * (1000.0 / T))[:, None] * freqs[None, :]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+
+
+# ---- Encoder E ----------------------------------------------------------------------------------------------------
 
 
 class Encoder(nn.Module):
@@ -150,6 +187,9 @@ class Encoder(nn.Module):
         return self.ln_f(h)
 
 
+# ---- Denoiser N ---------------------------------------------------------------------------------------------------
+
+
 class Denoiser(nn.Module):
     """N: estimates x0 from x_t, the time t and (self-conditioning) its own previous estimate."""
 
@@ -159,7 +199,7 @@ class Denoiser(nn.Module):
         self.T = T
         self.in_proj = nn.Linear(2 * cfg.d_embed, d)
         self.pos_emb = nn.Parameter(torch.zeros(cfg.max_code_len, d))
-        self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
+        self.time_mlp = TimeMLP(d)
         self.layers = nn.ModuleList(Block(cfg, cross=True) for _ in range(cfg.denoiser_layers))
         self.ln_f = nn.LayerNorm(d)
         self.out_proj = nn.Linear(d, cfg.d_embed)
@@ -172,6 +212,9 @@ class Denoiser(nn.Module):
         for layer, kv in zip(self.layers, memory_kv):
             h = layer(h, None, kv, memory_mask)
         return self.out_proj(self.ln_f(h))
+
+
+# ---- Decoder D ----------------------------------------------------------------------------------------------------
 
 
 class Decoder(nn.Module):
@@ -192,6 +235,9 @@ class Decoder(nn.Module):
         for layer, kv in zip(self.layers, memory_kv):
             h = layer(h, None, kv, memory_mask)
         return self.out_proj(self.ln_f(h))
+
+
+# ---- Head H (tied to the code embedding L) and the whole model ----------------------------------------------------
 
 
 class CodeFusion(nn.Module):
@@ -261,3 +307,42 @@ class CodeFusion(nn.Module):
         decode = (z.float() - x0.float()).pow(2).mean(dim=(1, 2))
         ce = F.cross_entropy(logits.float().transpose(1, 2), code_ids, reduction="none").mean(dim=1)
         return {"denoise": denoise, "decode": decode, "ce": ce, "loss": denoise + decode + ce}
+
+
+# ---- FLOPs: the arithmetic floor of one denoising step ------------------------------------------------------------
+# The matrix-multiplication FLOPs (2·m·k·n per product) of what the sampler runs per step for n samples: one
+# denoiser call N and one decoder + head call D, H (the last step runs N only and the final D + H after it, so K
+# steps cost K of each). The encoder and the projection of the memory into keys and values run once per request
+# and are not counted; nor are element-wise operations, LayerNorms, softmaxes or gathers. The code side is always
+# max_code_len positions; the utterance is Lu real tokens. Written into the bundle's manifest at export
+# (model.flops) and read from there by both benches (src/engine/flops.ts, training/bench.py).
+
+
+def step_flops_formula(cfg: ModelConfig) -> Dict[str, Dict[str, int]]:
+    """Per part (denoiser, decoder, head): fixed + n·(per_sample + per_sample_per_utterance_token·Lu)."""
+    d, f, e, Lc, V = cfg.d_model, cfg.d_ff, cfg.d_embed, cfg.max_code_len, cfg.vocab_size
+    # one Block with cross-attention, per sample: the linears on Lc rows (qkv 3d², self out d², cross q d²,
+    # cross out d², MLP 2·d·d_ff), self-attention q·kᵀ and p·v (summed over heads: h·dh = d), and per memory
+    # token the cross-attention q·kᵀ and p·v
+    block = 2 * Lc * (6 * d * d + 2 * d * f) + 2 * 2 * Lc * Lc * d
+    block_per_token = 2 * 2 * Lc * d
+    return {
+        "denoiser": {
+            "fixed": 2 * 2 * d * d,  # the time MLP: two d×d linears on one row, shared by the batch
+            # in_proj, the blocks, out_proj
+            "per_sample": 2 * Lc * 2 * e * d + cfg.denoiser_layers * block + 2 * Lc * d * e,
+            "per_sample_per_utterance_token": cfg.denoiser_layers * block_per_token,
+        },
+        "decoder": {
+            "fixed": 0,
+            "per_sample": 2 * Lc * e * d + cfg.decoder_layers * block + 2 * Lc * d * e,
+            "per_sample_per_utterance_token": cfg.decoder_layers * block_per_token,
+        },
+        "head": {"fixed": 0, "per_sample": 2 * Lc * e * V, "per_sample_per_utterance_token": 0},  # z · Lᵀ
+    }
+
+
+def step_flops(formula: Dict[str, Dict[str, int]], n: int, utterance_len: int) -> int:
+    """FLOPs of one denoising step for n samples against utterance_len memory tokens, from step_flops_formula."""
+    return sum(p["fixed"] + n * (p["per_sample"] + p["per_sample_per_utterance_token"] * utterance_len)
+               for p in formula.values())

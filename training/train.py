@@ -298,7 +298,7 @@ def make_conditioner(cfg: Config, tok: Tokenizer, pairs: List[data.Example], run
 def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int,
                          cond: Optional[Conditioner] = None) -> Dict[str, float]:
     """Exact match of the sampler on training pairs: a model that cannot regenerate what it was trained on has
-    a sampling or schedule bug (see ../shared/docs/codefusion.md). The model's own samples only (no retrieved
+    a sampling or schedule bug (docs/training.md, "Noise schedule"). The model's own samples only (no retrieved
     codes in the pool), with leave-one-out retrieval as in training."""
     step = max(1, len(pairs) // count)
     chosen = pairs[::step][:count]

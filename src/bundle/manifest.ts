@@ -35,6 +35,22 @@ export interface ModelConfig {
   /** The BPE vocabulary; vocab_size adds the placeholder ids after it. */
   base_vocab_size?: number;
   parameters: number;
+  /** Matmul FLOPs of one denoising step, derived from the config at export (training/model.py step_flops_formula); absent in older bundles. */
+  flops?: StepFlopsFormula;
+}
+
+/** One part's FLOPs for n samples against an utterance of Lu tokens: fixed + n·(per_sample + per_sample_per_utterance_token·Lu). */
+export interface FlopsTerm {
+  fixed: number;
+  per_sample: number;
+  per_sample_per_utterance_token: number;
+}
+
+/** The parts of one denoising step: one denoiser call N, one decoder call D and the tied head H. */
+export interface StepFlopsFormula {
+  denoiser: FlopsTerm;
+  decoder: FlopsTerm;
+  head: FlopsTerm;
 }
 
 /**

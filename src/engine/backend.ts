@@ -1,6 +1,6 @@
 // Which tfjs backend runs the model, and why. Order of preference (docs/benchmarks.md has the measurements):
 //   1. WebGPU when the adapter is a real GPU;
-//   2. wasm when the only WebGPU adapter is a software fallback (SwiftShader is 30–40× slower than wasm on a CPU)
+//   2. wasm when the only WebGPU adapter is a software fallback (SwiftShader is 29–65× slower per step than wasm on a CPU)
 //      or when there is no WebGPU at all;
 //   3. WebGL, then cpu, when the preferred backends fail to initialise.
 // An explicit override (tests, curious users) is tried first and reported as such. No React, no DOM besides

@@ -1,71 +1,52 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { denoisingStepFlops, denoisingStepFlopsParts, matMulFlops, type FlopsConfig } from "./flops";
+import { parseManifest } from "../bundle/manifest";
+import { denoisingStepFlops, denoisingStepFlopsParts, matMulFlops } from "./flops";
 
-// Counted by hand, product by product (2·m·k·n each), following model.ts.
+// The formula is training/model.py's step_flops_formula, written into the manifest at export. Here the golden
+// bundle's terms (exported by training/golden.py) are checked against a count made by hand for its configuration,
+// product by product, following model.ts: a change to the formula, the export or this reader that miscounts fails.
+const golden = parseManifest(JSON.parse(readFileSync(join(__dirname, "..", "..", "testdata", "golden", "manifest.json"), "utf8")));
+
 describe("denoisingStepFlops", () => {
-  it("counts a one-layer denoiser without decoder layers", () => {
-    const cfg: FlopsConfig = {
-      vocab_size: 3,
-      max_code_len: 1,
-      d_model: 2,
-      d_ff: 4,
-      d_embed: 1,
-      denoiser_layers: 1,
-      decoder_layers: 0,
-    };
-    // time MLP 2·(2·1·2·2) = 16; in_proj 2·1·2·2 = 8; block: qkv 2·1·2·6 = 24, self out 8, cross q 8, cross out 8,
-    // fc1 2·1·2·4 = 16, fc2 16, q·kᵀ 2·1·1·2 = 4, p·v 4, cross q·kᵀ 4, p·v 4 → 96; out_proj 2·1·2·1 = 4.
-    // decoder: in_proj 4, out_proj 4; head 2·1·1·3 = 6.
-    expect(denoisingStepFlopsParts(cfg, 1, 1)).toEqual({ denoiser: 124, decoder: 8, head: 6, total: 138 });
-    expect(denoisingStepFlops(cfg, 1, 1)).toBe(138);
-  });
-
-  it("counts a batch of samples against a longer utterance", () => {
-    const cfg: FlopsConfig = {
-      vocab_size: 5,
-      max_code_len: 3,
-      d_model: 4,
-      d_ff: 8,
-      d_embed: 2,
-      denoiser_layers: 1,
-      decoder_layers: 1,
-    };
-    const n = 2;
-    const Lu = 2;
-    const R = n * 3; // rows of the code side
-    const mm = (m: number, k: number, p: number): number => 2 * m * k * p;
+  it("reads the golden manifest's terms and they match a count by hand of its configuration", () => {
+    const m = golden.model;
+    // the configuration the count below is written for
+    expect([m.vocab_size, m.max_code_len, m.d_model, m.n_heads, m.d_ff, m.d_embed, m.denoiser_layers, m.decoder_layers]).toEqual([
+      537, 20, 64, 2, 256, 16, 2, 1,
+    ]);
+    const mm = (rows: number, k: number, cols: number): number => 2 * rows * k * cols;
+    const n = 3; // samples
+    const Lu = 7; // utterance tokens
+    const Lc = 20;
+    const R = n * Lc; // rows of the code side
+    const heads = 2;
+    const dh = 32;
     const block =
-      mm(R, 4, 12) + // qkv
-      mm(R, 4, 4) + // self out
-      n * 2 * (mm(3, 2, 3) + mm(3, 3, 2)) + // per sample, per head (dh = 2): q·kᵀ and p·v
-      mm(R, 4, 4) + // cross q
-      2 * (mm(R, 2, Lu) + mm(R, Lu, 2)) + // per head: q·kᵀ and p·v against the memory
-      mm(R, 4, 4) + // cross out
-      mm(R, 4, 8) +
-      mm(R, 8, 4); // MLP
-    expect(block).toBe(2400);
-    const denoiser = 2 * mm(1, 4, 4) + mm(R, 4, 4) + block + mm(R, 4, 2);
-    const decoder = mm(R, 2, 4) + block + mm(R, 4, 2);
-    const head = mm(R, 2, 5);
-    expect(denoisingStepFlopsParts(cfg, n, Lu)).toEqual({ denoiser, decoder, head, total: denoiser + decoder + head });
-    expect(denoisingStepFlops(cfg, n, Lu)).toBe(5464);
+      mm(R, 64, 192) + // qkv
+      n * heads * (mm(Lc, dh, Lc) + mm(Lc, Lc, dh)) + // per sample, per head: q·kᵀ and p·v
+      mm(R, 64, 64) + // self out
+      mm(R, 64, 64) + // cross q
+      heads * (mm(R, dh, Lu) + mm(R, Lu, dh)) + // per head: q·kᵀ and p·v against the memory
+      mm(R, 64, 64) + // cross out
+      mm(R, 64, 256) + // fc1
+      mm(R, 256, 64); // fc2
+    const denoiser = 2 * mm(1, 64, 64) + mm(R, 32, 64) + 2 * block + mm(R, 64, 16); // time MLP, in_proj, blocks, out_proj
+    const decoder = mm(R, 16, 64) + block + mm(R, 64, 16); // in_proj, block, out_proj
+    const head = mm(R, 16, 537); // z · Lᵀ
+    expect(denoisingStepFlopsParts(m, n, Lu)).toEqual({ denoiser, decoder, head, total: denoiser + decoder + head });
+    // block 1,474,560 + 307,200 + 491,520 + 491,520 + 107,520 + 491,520 + 1,966,080 + 1,966,080 = 7,296,000;
+    // denoiser 16,384 + 245,760 + 2 · 7,296,000 + 122,880 = 14,977,024; decoder 122,880 + 7,296,000 + 122,880 =
+    // 7,541,760; head 1,031,040
+    expect(block).toBe(7_296_000);
+    expect(denoisingStepFlops(m, n, Lu)).toBe(23_549_824);
   });
 
-  it("grows linearly with layers and rejects bad sizes", () => {
-    const base: FlopsConfig = {
-      vocab_size: 100,
-      max_code_len: 8,
-      d_model: 16,
-      d_ff: 64,
-      d_embed: 4,
-      denoiser_layers: 2,
-      decoder_layers: 1,
-    };
-    const oneMore = denoisingStepFlops({ ...base, denoiser_layers: 3 }, 5, 6) - denoisingStepFlops(base, 5, 6);
-    const twoMore = denoisingStepFlops({ ...base, denoiser_layers: 4 }, 5, 6) - denoisingStepFlops(base, 5, 6);
-    expect(twoMore).toBe(2 * oneMore);
-    expect(() => denoisingStepFlops(base, 0, 6)).toThrow(RangeError);
-    expect(() => denoisingStepFlops(base, 1, 0)).toThrow(RangeError);
+  it("rejects bad sizes and a bundle without the terms", () => {
+    expect(() => denoisingStepFlops(golden.model, 0, 6)).toThrow(RangeError);
+    expect(() => denoisingStepFlops(golden.model, 1, 0)).toThrow(RangeError);
+    expect(() => denoisingStepFlops({}, 1, 1)).toThrow(/model\.flops is missing/);
     expect(matMulFlops(1024, 1024, 1024)).toBe(2 * 1024 ** 3);
   });
 });

@@ -116,6 +116,26 @@ describe("golden vectors (testdata/golden)", () => {
     expect(broken.passed).toBe(false);
   });
 
+  it("reads a bundle exported before the time MLP named its layers (time_mlp.0 / .2) to the same result", async () => {
+    const oldName = (name: string): string => name.replace("time_mlp.fc1.", "time_mlp.0.").replace("time_mlp.fc2.", "time_mlp.2.");
+    const tensors = manifest.tensors.map((t) => ({ ...t, name: oldName(t.name) }));
+    expect(tensors.filter((t) => t.name.startsWith("denoiser.time_mlp.")).map((t) => t.name)).toEqual([
+      "denoiser.time_mlp.0.weight",
+      "denoiser.time_mlp.0.bias",
+      "denoiser.time_mlp.2.weight",
+      "denoiser.time_mlp.2.bias",
+    ]);
+    const old = await checkGolden(golden, {
+      manifest: { ...manifest, tensors },
+      shards: manifest.shards.map((shard) => toArrayBuffer(readBytes(shard.file))),
+      tokenizerJson: readJson(manifest.tokenizer.file),
+      taggerJson: readJson("tagger.json"),
+      indexJson: readJson("index.json"),
+    });
+    expect(old.passed).toBe(true);
+    expect(old.errors.denoiser).toBe(report.errors.denoiser);
+  });
+
   it("does not leak tensors across sampling runs", async () => {
     const s = golden.sampling;
     const noise = floats(s.noise);

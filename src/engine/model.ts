@@ -1,5 +1,12 @@
-// The CodeFusion network in tfjs, mirroring training/model.py operation for operation (docs/model-format.md,
-// "The computation"): encoder E, code embedding table L, denoiser N, decoder D and tied head H.
+// The CodeFusion network in tfjs. It mirrors training/model.py section by section, in the same order: attention,
+// block, encoder, denoiser, decoder, head (docs/model-format.md, "The computation"). Each module loads its own
+// weights by the name prefix its PyTorch counterpart has in the state dict, so an architecture change is one diff
+// in model.py and a parallel one here.
+//
+//   utterance ids --Encoder--> memory, projected once into every cross-attention layer's keys and values
+//   (x_t, t, x0_prev, memory) --Denoiser--> x0_hat
+//   (x0_hat, memory) --Decoder--> z --head (tied to the code embedding L)--> logits
+//
 // Code-side tensors are batched, [B, Lc, ·]; the utterance is one request, [Lu, ·], shared by the batch.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BundleManifest, ModelConfig } from "../bundle/manifest";
@@ -9,47 +16,62 @@ const LN_EPS = 1e-5;
 /** Added to the attention scores of padding keys: exp() of it is exactly 0 in float32, like −∞, without NaNs. */
 const MASKED = -1e9;
 
+// ---- Weights: what every module's loader reads from ---------------------------------------------------------------
+
+/** The bundle's dequantised weights by state-dict name; records which were read, and owns the tensors it makes. */
+class WeightReader {
+  private readonly used = new Set<string>();
+  readonly owned: tf.Tensor[] = [];
+
+  constructor(private readonly host: Map<string, HostTensor>) {}
+
+  has(name: string): boolean {
+    return this.host.has(name);
+  }
+
+  tensor(name: string, shape: number[]): tf.Tensor {
+    const host = this.host.get(name);
+    if (!host) throw new Error(`model: weight ${name} is missing from the bundle`);
+    if (host.shape.length !== shape.length || host.shape.some((s, i) => s !== shape[i])) {
+      throw new Error(`model: weight ${name} has shape ${host.shape.join("×")}, expected ${shape.join("×")}`);
+    }
+    this.used.add(name);
+    return this.own(tf.tensor(host.data, host.shape, "float32"));
+  }
+
+  vector(name: string, n: number): tf.Tensor1D {
+    return this.tensor(name, [n]) as tf.Tensor1D;
+  }
+
+  matrix(name: string, rows: number, cols: number): tf.Tensor2D {
+    return this.tensor(name, [rows, cols]) as tf.Tensor2D;
+  }
+
+  /** A tensor derived at load time (a transpose, a normalised table) that lives as long as the model. */
+  own<T extends tf.Tensor>(tensor: T): T {
+    this.owned.push(tensor);
+    return tensor;
+  }
+
+  /** Every weight of the bundle must have been read by some module: an unknown one means a format mismatch. */
+  checkAllUsed(): void {
+    for (const name of this.host.keys()) {
+      if (!this.used.has(name)) throw new Error(`model: the bundle has a weight this engine does not know: ${name}`);
+    }
+  }
+}
+
+// ---- Layers: nn.Linear, nn.LayerNorm, GELU, SiLU ------------------------------------------------------------------
+
 interface Linear {
   /** W transposed once at load: [in, out]. */
   wt: tf.Tensor2D;
   b: tf.Tensor1D | null;
 }
 
-interface LayerNorm {
-  weight: tf.Tensor1D;
-  bias: tf.Tensor1D;
-}
-
-interface Block {
-  ln1: LayerNorm;
-  qkv: Linear;
-  selfOut: Linear;
-  cross: { ln2: LayerNorm; q: Linear; kv: Linear; out: Linear } | null;
-  ln3: LayerNorm;
-  fc1: Linear;
-  fc2: Linear;
-}
-
-/** One cross-attention layer's keys and values of the memory, each [h, Lu, dh]. */
-export interface LayerKV {
-  k: tf.Tensor3D;
-  v: tf.Tensor3D;
-}
-
-/** The memory projected once per request for every cross-attention layer (denoiser layers, decoder layers). */
-export interface MemoryKV {
-  denoiser: LayerKV[];
-  decoder: LayerKV[];
-}
-
-/** What encode() returns; the caller owns these tensors and disposes them with dispose(). */
-export interface EncodedUtterance {
-  /** Encoder output, [Lu, d_model] (padding rows are computed too; only the real ones mean anything). */
-  memory: tf.Tensor2D;
-  memoryKV: MemoryKV;
-  /** Additive key bias for attention over the memory, [Lu]: 0 at real tokens, a huge negative at padding. */
-  mask: tf.Tensor1D;
-  dispose(): void;
+function loadLinear(w: WeightReader, prefix: string, inDim: number, outDim: number, bias = true): Linear {
+  const weight = w.matrix(`${prefix}.weight`, outDim, inDim);
+  return { wt: w.own(tf.transpose(weight)), b: bias ? w.vector(`${prefix}.bias`, outDim) : null };
 }
 
 function linear(x: tf.Tensor, layer: Linear): tf.Tensor {
@@ -61,8 +83,13 @@ function linear(x: tf.Tensor, layer: Linear): tf.Tensor {
   return tf.reshape(y, [...shape.slice(0, -1), outDim]);
 }
 
-function reshapeTranspose(x: tf.Tensor, shape: number[], perm: number[], outShape: number[]): tf.Tensor {
-  return tf.reshape(tf.transpose(tf.reshape(x, shape), perm), outShape);
+interface LayerNorm {
+  weight: tf.Tensor1D;
+  bias: tf.Tensor1D;
+}
+
+function loadLayerNorm(w: WeightReader, prefix: string, d: number): LayerNorm {
+  return { weight: w.vector(`${prefix}.weight`, d), bias: w.vector(`${prefix}.bias`, d) };
 }
 
 function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
@@ -84,6 +111,177 @@ function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
+function reshapeTranspose(x: tf.Tensor, shape: number[], perm: number[], outShape: number[]): tf.Tensor {
+  return tf.reshape(tf.transpose(tf.reshape(x, shape), perm), outShape);
+}
+
+// ---- Attention: attention(), SelfAttention, CrossAttention, MLP ---------------------------------------------------
+
+/** softmax(q kᵀ / sqrt(dh) + keyBias) v over batched [N, Lq, dh] x [N, Lk, dh]; keyBias [Lk] is 0 or MASKED. */
+function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, keyBias: tf.Tensor1D | null): tf.Tensor3D {
+  const dh = q.shape[2];
+  let scores: tf.Tensor = tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh));
+  if (keyBias) scores = tf.add(scores, keyBias);
+  return tf.matMul(tf.softmax(scores), v);
+}
+
+/** Heads of width d / nHeads. */
+interface Heads {
+  h: number;
+  dh: number;
+}
+
+class SelfAttention {
+  private readonly qkv: Linear;
+  private readonly out: Linear;
+
+  constructor(w: WeightReader, prefix: string, d: number, private readonly heads: Heads) {
+    this.qkv = loadLinear(w, `${prefix}.qkv`, d, 3 * d);
+    this.out = loadLinear(w, `${prefix}.out`, d, d);
+  }
+
+  /** x [B, L, d]; mask is the additive key bias (the encoder's padding) or null. */
+  forward(x: tf.Tensor, mask: tf.Tensor1D | null): tf.Tensor {
+    const [B, L, d] = x.shape as [number, number, number];
+    const { h, dh } = this.heads;
+    // qkv [B, L, 3d] -> q, k, v [B, L, d] -> [B*h, L, dh] each (three 4-D transposes: wasm has no fast path for the
+    // single 5-D one).
+    const [q, k, v] = tf
+      .split(linear(x, this.qkv), 3, -1)
+      .map((part) => reshapeTranspose(part, [B, L, h, dh], [0, 2, 1, 3], [B * h, L, dh]) as tf.Tensor3D) as [
+      tf.Tensor3D,
+      tf.Tensor3D,
+      tf.Tensor3D,
+    ];
+    // [B*h, L, dh] -> [B, L, d]
+    const attended = reshapeTranspose(attention(q, k, v, mask), [B, h, L, dh], [0, 2, 1, 3], [B, L, d]);
+    return linear(attended, this.out);
+  }
+}
+
+/** One cross-attention layer's keys and values of the memory, each [h, Lu, dh]. */
+export interface LayerKV {
+  k: tf.Tensor3D;
+  v: tf.Tensor3D;
+}
+
+/** Queries from the code positions, keys and values from the encoder's memory (projected once per request). */
+class CrossAttention {
+  private readonly q: Linear;
+  private readonly kv: Linear;
+  private readonly out: Linear;
+
+  constructor(w: WeightReader, prefix: string, d: number, private readonly heads: Heads) {
+    this.q = loadLinear(w, `${prefix}.q`, d, d);
+    this.kv = loadLinear(w, `${prefix}.kv`, d, 2 * d);
+    this.out = loadLinear(w, `${prefix}.out`, d, d);
+  }
+
+  /** Keys and values of the memory [Lu, d]: [h, Lu, dh] each. */
+  projectMemory(memory: tf.Tensor2D): LayerKV {
+    const Lu = memory.shape[0];
+    const { h, dh } = this.heads;
+    const kv = tf.transpose(tf.reshape(linear(memory, this.kv), [Lu, 2, h, dh]), [1, 2, 0, 3]);
+    const [k, v] = tf.unstack(kv, 0) as [tf.Tensor3D, tf.Tensor3D];
+    return { k, v };
+  }
+
+  forward(x: tf.Tensor, memoryKV: LayerKV, memoryMask: tf.Tensor1D): tf.Tensor {
+    const [B, L, d] = x.shape as [number, number, number];
+    const { h, dh } = this.heads;
+    // Queries [B, L, h, dh] -> [h, B*L, dh] against the shared keys [h, Lu, dh].
+    const q = reshapeTranspose(linear(x, this.q), [B, L, h, dh], [2, 0, 1, 3], [h, B * L, dh]) as tf.Tensor3D;
+    const attended = reshapeTranspose(attention(q, memoryKV.k, memoryKV.v, memoryMask), [h, B, L, dh], [1, 2, 0, 3], [
+      B,
+      L,
+      d,
+    ]);
+    return linear(attended, this.out);
+  }
+}
+
+class MLP {
+  private readonly fc1: Linear;
+  private readonly fc2: Linear;
+
+  constructor(w: WeightReader, prefix: string, d: number, dFF: number) {
+    this.fc1 = loadLinear(w, `${prefix}.fc1`, d, dFF);
+    this.fc2 = loadLinear(w, `${prefix}.fc2`, dFF, d);
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return linear(gelu(linear(x, this.fc1)), this.fc2);
+  }
+}
+
+// ---- Block ----------------------------------------------------------------------------------------------------------
+
+/** The memory of one cross-attention layer and its padding bias. */
+interface CrossInput {
+  kv: LayerKV;
+  mask: tf.Tensor1D;
+}
+
+/** Pre-LayerNorm transformer block; with cross-attention, a sublayer between self-attention and MLP. */
+class Block {
+  private readonly ln1: LayerNorm;
+  private readonly selfAttn: SelfAttention;
+  private readonly cross: { ln2: LayerNorm; crossAttn: CrossAttention } | null;
+  private readonly ln3: LayerNorm;
+  private readonly mlp: MLP;
+
+  constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads, cross: boolean) {
+    const d = cfg.d_model;
+    this.ln1 = loadLayerNorm(w, `${prefix}.ln1`, d);
+    this.selfAttn = new SelfAttention(w, `${prefix}.self_attn`, d, heads);
+    this.cross = cross
+      ? { ln2: loadLayerNorm(w, `${prefix}.ln2`, d), crossAttn: new CrossAttention(w, `${prefix}.cross_attn`, d, heads) }
+      : null;
+    this.ln3 = loadLayerNorm(w, `${prefix}.ln3`, d);
+    this.mlp = new MLP(w, `${prefix}.mlp`, d, cfg.d_ff);
+  }
+
+  /** This block's keys and values of the memory (blocks with cross-attention only). */
+  projectMemory(memory: tf.Tensor2D): LayerKV {
+    if (!this.cross) throw new Error("projectMemory: a block without cross-attention");
+    return this.cross.crossAttn.projectMemory(memory);
+  }
+
+  /** x [B, L, d]; selfMask is the additive key bias of self-attention (encoder only). */
+  forward(x: tf.Tensor, selfMask: tf.Tensor1D | null, cross: CrossInput | null): tf.Tensor {
+    let y = tf.add(x, this.selfAttn.forward(layerNorm(x, this.ln1), selfMask));
+    if (this.cross) {
+      if (!cross) throw new Error("block: cross-attention needs the memory");
+      y = tf.add(y, this.cross.crossAttn.forward(layerNorm(y, this.cross.ln2), cross.kv, cross.mask));
+    }
+    return tf.add(y, this.mlp.forward(layerNorm(y, this.ln3)));
+  }
+}
+
+function loadBlocks(w: WeightReader, prefix: string, n: number, cfg: ModelConfig, heads: Heads, cross: boolean): Block[] {
+  return Array.from({ length: n }, (_, i) => new Block(w, `${prefix}.layers.${i}`, cfg, heads, cross));
+}
+
+// ---- Time: TimeMLP and the sinusoidal features of t ---------------------------------------------------------------
+
+/** The denoiser's time embedding: fc2(SiLU(fc1(features(t)))). */
+class TimeMLP {
+  private readonly fc1: Linear;
+  private readonly fc2: Linear;
+
+  constructor(w: WeightReader, prefix: string, d: number) {
+    // Bundles exported before TimeMLP named its layers held nn.Sequential(Linear, SiLU, Linear): .0 and .2
+    // (model.py TimeMLP.OLD_KEYS); a browser may still have such a bundle in its cache.
+    const old = !w.has(`${prefix}.fc1.weight`) && w.has(`${prefix}.0.weight`);
+    this.fc1 = loadLinear(w, `${prefix}.${old ? "0" : "fc1"}`, d, d);
+    this.fc2 = loadLinear(w, `${prefix}.${old ? "2" : "fc2"}`, d, d);
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return linear(silu(linear(x, this.fc1)), this.fc2);
+  }
+}
+
 /** The d_model features of integer time t (cos half, then sin half), in float32 arithmetic like PyTorch. */
 export function timestepFeatures(t: number, T: number, dim: number): Float32Array {
   const half = Math.floor(dim / 2);
@@ -100,35 +298,161 @@ export function timestepFeatures(t: number, T: number, dim: number): Float32Arra
   return out;
 }
 
+// ---- Encoder E ------------------------------------------------------------------------------------------------------
+
+/** E: a transformer over the utterance; with shared_input_embedding each token also enters through L (from_code). */
+class Encoder {
+  private readonly tokEmb: tf.Tensor2D;
+  private readonly fromCode: Linear | null;
+  private readonly posEmb: tf.Tensor2D;
+  private readonly layers: Block[];
+  private readonly lnF: LayerNorm;
+
+  constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads) {
+    const d = cfg.d_model;
+    this.tokEmb = w.matrix(`${prefix}.tok_emb.weight`, cfg.vocab_size, d);
+    this.fromCode = cfg.shared_input_embedding ? loadLinear(w, `${prefix}.from_code`, cfg.d_embed, d, false) : null;
+    this.posEmb = w.matrix(`${prefix}.pos_emb`, cfg.max_utterance_len, d);
+    this.layers = loadBlocks(w, prefix, cfg.encoder_layers, cfg, heads, false);
+    this.lnF = loadLayerNorm(w, `${prefix}.ln_f`, d);
+  }
+
+  /** ids [Lu] int32, mask [Lu] additive key bias, codeTable [V, d_embed] -> memory [Lu, d_model]. */
+  forward(ids: tf.Tensor1D, mask: tf.Tensor1D, codeTable: tf.Tensor2D): tf.Tensor2D {
+    const L = ids.shape[0];
+    let h: tf.Tensor = tf.gather(this.tokEmb, ids);
+    if (this.fromCode) h = tf.add(h, linear(tf.gather(codeTable, ids), this.fromCode));
+    h = tf.add(h, tf.slice(this.posEmb, [0, 0], [L, -1]));
+    h = tf.expandDims(h, 0); // [1, Lu, d]
+    for (const layer of this.layers) h = layer.forward(h, mask, null);
+    return tf.squeeze(layerNorm(h, this.lnF), [0]) as tf.Tensor2D;
+  }
+}
+
+// ---- Denoiser N -----------------------------------------------------------------------------------------------------
+
+/** N: estimates x0 from x_t, the time t and (self-conditioning) its own previous estimate. */
+class Denoiser {
+  readonly layers: Block[];
+  private readonly inProj: Linear;
+  private readonly posEmb: tf.Tensor2D;
+  private readonly timeMlp: TimeMLP;
+  private readonly lnF: LayerNorm;
+  private readonly outProj: Linear;
+
+  constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads, private readonly T: number) {
+    const d = cfg.d_model;
+    this.inProj = loadLinear(w, `${prefix}.in_proj`, 2 * cfg.d_embed, d);
+    this.posEmb = w.matrix(`${prefix}.pos_emb`, cfg.max_code_len, d);
+    this.timeMlp = new TimeMLP(w, `${prefix}.time_mlp`, d);
+    this.layers = loadBlocks(w, prefix, cfg.denoiser_layers, cfg, heads, true);
+    this.lnF = loadLayerNorm(w, `${prefix}.ln_f`, d);
+    this.outProj = loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed);
+  }
+
+  forward(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: LayerKV[], mask: tf.Tensor1D): tf.Tensor3D {
+    const Lc = xT.shape[1];
+    const d = this.posEmb.shape[1];
+    const features = tf.tensor2d(timestepFeatures(t, this.T, d), [1, d]);
+    const time = this.timeMlp.forward(features); // [1, d]
+    let h = linear(tf.concat([xT, x0Prev], -1), this.inProj);
+    h = tf.add(tf.add(h, tf.slice(this.posEmb, [0, 0], [Lc, -1])), tf.expandDims(time, 1));
+    this.layers.forEach((layer, i) => {
+      h = layer.forward(h, null, { kv: memoryKV[i] as LayerKV, mask });
+    });
+    return linear(layerNorm(h, this.lnF), this.outProj) as tf.Tensor3D;
+  }
+}
+
+// ---- Decoder D ------------------------------------------------------------------------------------------------------
+
+/** D: a transformer with cross-attention that maps x0_hat back towards the clean embeddings, z. */
+class Decoder {
+  readonly layers: Block[];
+  private readonly inProj: Linear;
+  private readonly posEmb: tf.Tensor2D;
+  private readonly lnF: LayerNorm;
+  private readonly outProj: Linear;
+
+  constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads) {
+    const d = cfg.d_model;
+    this.inProj = loadLinear(w, `${prefix}.in_proj`, cfg.d_embed, d);
+    this.posEmb = w.matrix(`${prefix}.pos_emb`, cfg.max_code_len, d);
+    this.layers = loadBlocks(w, prefix, cfg.decoder_layers, cfg, heads, true);
+    this.lnF = loadLayerNorm(w, `${prefix}.ln_f`, d);
+    this.outProj = loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed);
+  }
+
+  forward(x0hat: tf.Tensor3D, memoryKV: LayerKV[], mask: tf.Tensor1D): tf.Tensor3D {
+    const Lc = x0hat.shape[1];
+    let h = tf.add(linear(x0hat, this.inProj), tf.slice(this.posEmb, [0, 0], [Lc, -1]));
+    this.layers.forEach((layer, i) => {
+      h = layer.forward(h, null, { kv: memoryKV[i] as LayerKV, mask });
+    });
+    return linear(layerNorm(h, this.lnF), this.outProj) as tf.Tensor3D;
+  }
+}
+
+// ---- Head H and the whole model -------------------------------------------------------------------------------------
+
+/** The memory projected once per request for every cross-attention layer (denoiser layers, decoder layers). */
+export interface MemoryKV {
+  denoiser: LayerKV[];
+  decoder: LayerKV[];
+}
+
+/** What encode() returns; the caller owns these tensors and disposes them with dispose(). */
+export interface EncodedUtterance {
+  /** Encoder output, [Lu, d_model] (padding rows are computed too; only the real ones mean anything). */
+  memory: tf.Tensor2D;
+  memoryKV: MemoryKV;
+  /** Additive key bias for attention over the memory, [Lu]: 0 at real tokens, a huge negative at padding. */
+  mask: tf.Tensor1D;
+  dispose(): void;
+}
+
+/**
+ * The code embedding L, normalised (F.normalize(w, dim=-1) · sqrt(d_embed): w / max(‖w‖, 1e-12) · sqrt(d_embed)),
+ * and the head tied to it: logits = exp(head_log_scale) · (z · Lᵀ) + head_bias.
+ */
+class Head {
+  readonly table: tf.Tensor2D;
+  private readonly bias: tf.Tensor1D;
+  private readonly scale: tf.Scalar;
+
+  constructor(w: WeightReader, cfg: ModelConfig) {
+    const codeEmb = w.matrix("code_emb.weight", cfg.vocab_size, cfg.d_embed);
+    this.table = w.own(
+      tf.tidy(() => {
+        const rowNorm = tf.maximum(tf.sqrt(tf.sum(tf.square(codeEmb), 1, true)), 1e-12);
+        return tf.mul(tf.div(codeEmb, rowNorm), Math.sqrt(cfg.d_embed)) as tf.Tensor2D;
+      }),
+    );
+    this.bias = w.vector("head_bias", cfg.vocab_size);
+    const logScale = w.tensor("head_log_scale", [1]);
+    this.scale = w.own(tf.tidy(() => tf.exp(tf.reshape(logScale, [])) as tf.Scalar));
+  }
+
+  /** z [B, Lc, d_embed] -> logits [B, Lc, V]. */
+  forward(z: tf.Tensor3D): tf.Tensor3D {
+    const [B, Lc, e] = z.shape;
+    const V = this.table.shape[0];
+    const dots = tf.matMul(tf.reshape(z, [-1, e]) as tf.Tensor2D, this.table, false, true);
+    return tf.reshape(tf.add(tf.mul(dots, this.scale), this.bias), [B, Lc, V]) as tf.Tensor3D;
+  }
+}
+
 export class CodeFusionModel {
   readonly config: ModelConfig;
   readonly T: number;
   /** The schedule tables alpha_t, sigma_t for t = 0..T (from the manifest, never recomputed). */
   readonly alpha: readonly number[];
   readonly sigma: readonly number[];
-  private readonly heads: number;
-  private readonly dh: number;
-  private readonly encoder: {
-    tokEmb: tf.Tensor2D;
-    fromCode: Linear | null;
-    posEmb: tf.Tensor2D;
-    layers: Block[];
-    lnF: LayerNorm;
-  };
-  private readonly denoiser: {
-    inProj: Linear;
-    posEmb: tf.Tensor2D;
-    time0: Linear;
-    time2: Linear;
-    layers: Block[];
-    lnF: LayerNorm;
-    outProj: Linear;
-  };
-  private readonly decoder: { inProj: Linear; posEmb: tf.Tensor2D; layers: Block[]; lnF: LayerNorm; outProj: Linear };
-  private readonly table: tf.Tensor2D;
-  private readonly headBias: tf.Tensor1D;
-  private readonly headScale: tf.Scalar;
-  private readonly owned: tf.Tensor[] = [];
+  private readonly encoder: Encoder;
+  private readonly denoiser: Denoiser;
+  private readonly decoder: Decoder;
+  private readonly head: Head;
+  private readonly owned: tf.Tensor[];
   private disposed = false;
 
   constructor(manifest: BundleManifest, weights: Map<string, HostTensor>) {
@@ -137,98 +461,20 @@ export class CodeFusionModel {
     this.T = manifest.diffusion.T;
     this.alpha = manifest.diffusion.alpha;
     this.sigma = manifest.diffusion.sigma;
-    this.heads = cfg.n_heads;
     if (cfg.d_model % cfg.n_heads !== 0) throw new Error("model: d_model must be a multiple of n_heads");
-    this.dh = cfg.d_model / cfg.n_heads;
-    const used = new Set<string>();
-
-    const get = (name: string, shape: number[]): tf.Tensor => {
-      const host = weights.get(name);
-      if (!host) throw new Error(`model: weight ${name} is missing from the bundle`);
-      if (host.shape.length !== shape.length || host.shape.some((s, i) => s !== shape[i])) {
-        throw new Error(`model: weight ${name} has shape ${host.shape.join("×")}, expected ${shape.join("×")}`);
-      }
-      used.add(name);
-      const tensor = tf.tensor(host.data, host.shape, "float32");
-      this.owned.push(tensor);
-      return tensor;
-    };
-    const vec = (name: string, n: number): tf.Tensor1D => get(name, [n]) as tf.Tensor1D;
-    const mat = (name: string, rows: number, cols: number): tf.Tensor2D => get(name, [rows, cols]) as tf.Tensor2D;
-    const lin = (prefix: string, inDim: number, outDim: number, bias = true): Linear => {
-      const w = mat(`${prefix}.weight`, outDim, inDim);
-      const wt = tf.transpose(w);
-      this.owned.push(wt);
-      return { wt, b: bias ? vec(`${prefix}.bias`, outDim) : null };
-    };
-    const norm = (prefix: string): LayerNorm => ({
-      weight: vec(`${prefix}.weight`, cfg.d_model),
-      bias: vec(`${prefix}.bias`, cfg.d_model),
-    });
-    const d = cfg.d_model;
-    const block = (prefix: string, cross: boolean): Block => ({
-      ln1: norm(`${prefix}.ln1`),
-      qkv: lin(`${prefix}.self_attn.qkv`, d, 3 * d),
-      selfOut: lin(`${prefix}.self_attn.out`, d, d),
-      cross: cross
-        ? {
-            ln2: norm(`${prefix}.ln2`),
-            q: lin(`${prefix}.cross_attn.q`, d, d),
-            kv: lin(`${prefix}.cross_attn.kv`, d, 2 * d),
-            out: lin(`${prefix}.cross_attn.out`, d, d),
-          }
-        : null,
-      ln3: norm(`${prefix}.ln3`),
-      fc1: lin(`${prefix}.mlp.fc1`, d, cfg.d_ff),
-      fc2: lin(`${prefix}.mlp.fc2`, cfg.d_ff, d),
-    });
-    const blocks = (prefix: string, n: number, cross: boolean): Block[] =>
-      Array.from({ length: n }, (_, i) => block(`${prefix}.layers.${i}`, cross));
-
-    this.encoder = {
-      tokEmb: mat("encoder.tok_emb.weight", cfg.vocab_size, d),
-      fromCode: cfg.shared_input_embedding ? lin("encoder.from_code", cfg.d_embed, d, false) : null,
-      posEmb: mat("encoder.pos_emb", cfg.max_utterance_len, d),
-      layers: blocks("encoder", cfg.encoder_layers, false),
-      lnF: norm("encoder.ln_f"),
-    };
-    this.denoiser = {
-      inProj: lin("denoiser.in_proj", 2 * cfg.d_embed, d),
-      posEmb: mat("denoiser.pos_emb", cfg.max_code_len, d),
-      time0: lin("denoiser.time_mlp.0", d, d),
-      time2: lin("denoiser.time_mlp.2", d, d),
-      layers: blocks("denoiser", cfg.denoiser_layers, true),
-      lnF: norm("denoiser.ln_f"),
-      outProj: lin("denoiser.out_proj", d, cfg.d_embed),
-    };
-    this.decoder = {
-      inProj: lin("decoder.in_proj", cfg.d_embed, d),
-      posEmb: mat("decoder.pos_emb", cfg.max_code_len, d),
-      layers: blocks("decoder", cfg.decoder_layers, true),
-      lnF: norm("decoder.ln_f"),
-      outProj: lin("decoder.out_proj", d, cfg.d_embed),
-    };
-    const codeEmb = mat("code_emb.weight", cfg.vocab_size, cfg.d_embed);
-    // F.normalize(w, dim=-1) * sqrt(d_embed): w / max(‖w‖, 1e-12) * sqrt(d_embed).
-    this.table = tf.keep(
-      tf.tidy(() => {
-        const rowNorm = tf.maximum(tf.sqrt(tf.sum(tf.square(codeEmb), 1, true)), 1e-12);
-        return tf.mul(tf.div(codeEmb, rowNorm), Math.sqrt(cfg.d_embed)) as tf.Tensor2D;
-      }),
-    );
-    this.owned.push(this.table);
-    this.headBias = vec("head_bias", cfg.vocab_size);
-    const logScale = get("head_log_scale", [1]);
-    this.headScale = tf.tidy(() => tf.exp(tf.reshape(logScale, [])) as tf.Scalar);
-    this.owned.push(this.headScale);
-    for (const name of weights.keys()) {
-      if (!used.has(name)) throw new Error(`model: the bundle has a weight this engine does not know: ${name}`);
-    }
+    const heads: Heads = { h: cfg.n_heads, dh: cfg.d_model / cfg.n_heads };
+    const w = new WeightReader(weights);
+    this.owned = w.owned;
+    this.encoder = new Encoder(w, "encoder", cfg, heads);
+    this.denoiser = new Denoiser(w, "denoiser", cfg, heads, this.T);
+    this.decoder = new Decoder(w, "decoder", cfg, heads);
+    this.head = new Head(w, cfg);
+    w.checkAllUsed();
   }
 
   /** The normalised code embedding table L, [V, d_embed] (owned by the model: do not dispose). */
   embeddingTable(): tf.Tensor2D {
-    return this.table;
+    return this.head.table;
   }
 
   /** E: encode one utterance (ids and 0/1 mask of the same length) and project its memory for every layer. */
@@ -241,13 +487,8 @@ export class CodeFusionModel {
     const result = tf.tidy(() => {
       const ids = tf.tensor1d(Array.from(uttIds), "int32");
       const mask = tf.tensor1d(uttMask.map((m) => (m !== 0 ? 0 : MASKED)), "float32");
-      let h: tf.Tensor = tf.gather(this.encoder.tokEmb, ids);
-      if (this.encoder.fromCode) h = tf.add(h, linear(tf.gather(this.table, ids), this.encoder.fromCode));
-      h = tf.add(h, tf.slice(this.encoder.posEmb, [0, 0], [L, -1]));
-      h = tf.expandDims(h, 0); // [1, Lu, d]
-      for (const layer of this.encoder.layers) h = this.block(h, layer, mask, null);
-      const memory = tf.squeeze(layerNorm(h, this.encoder.lnF), [0]) as tf.Tensor2D;
-      const project = (layers: Block[]): LayerKV[] => layers.map((layer) => this.projectMemory(memory, layer));
+      const memory = this.encoder.forward(ids, mask, this.head.table);
+      const project = (layers: Block[]): LayerKV[] => layers.map((layer) => layer.projectMemory(memory));
       const projected = [...project(this.denoiser.layers), ...project(this.decoder.layers)];
       // tf.tidy keeps the tensors of what it returns: a flat list, regrouped below.
       return [memory, mask, ...projected.flatMap((kv) => [kv.k, kv.v])];
@@ -268,36 +509,18 @@ export class CodeFusionModel {
   /** N: x0_hat [B, Lc, d_embed] from x_t [B, Lc, d_embed] at integer time t, and x0_prev (self-conditioning). */
   denoise(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: MemoryKV, mask: tf.Tensor1D): tf.Tensor3D {
     this.checkAlive();
-    const Lc = this.checkCodeShape(xT, "x_t");
+    this.checkCodeShape(xT, "x_t");
     this.checkCodeShape(x0Prev, "x0_prev");
-    return tf.tidy(() => {
-      const dn = this.denoiser;
-      const features = tf.tensor2d(timestepFeatures(t, this.T, this.config.d_model), [1, this.config.d_model]);
-      const time = linear(silu(linear(features, dn.time0)), dn.time2); // [1, d]
-      let h = linear(tf.concat([xT, x0Prev], -1), dn.inProj);
-      h = tf.add(tf.add(h, tf.slice(dn.posEmb, [0, 0], [Lc, -1])), tf.expandDims(time, 1));
-      dn.layers.forEach((layer, i) => {
-        h = this.block(h, layer, null, { kv: memoryKV.denoiser[i] as LayerKV, mask });
-      });
-      return linear(layerNorm(h, dn.lnF), dn.outProj) as tf.Tensor3D;
-    });
+    return tf.tidy(() => this.denoiser.forward(xT, t, x0Prev, memoryKV.denoiser, mask));
   }
 
   /** D and H: z [B, Lc, d_embed] and logits [B, Lc, V] of an estimate x0_hat [B, Lc, d_embed]. */
   decode(x0hat: tf.Tensor3D, memoryKV: MemoryKV, mask: tf.Tensor1D): { z: tf.Tensor3D; logits: tf.Tensor3D } {
     this.checkAlive();
-    const Lc = this.checkCodeShape(x0hat, "x0_hat");
+    this.checkCodeShape(x0hat, "x0_hat");
     return tf.tidy(() => {
-      const dc = this.decoder;
-      let h = tf.add(linear(x0hat, dc.inProj), tf.slice(dc.posEmb, [0, 0], [Lc, -1]));
-      dc.layers.forEach((layer, i) => {
-        h = this.block(h, layer, null, { kv: memoryKV.decoder[i] as LayerKV, mask });
-      });
-      const z = linear(layerNorm(h, dc.lnF), dc.outProj) as tf.Tensor3D;
-      const [B] = z.shape;
-      const dots = tf.matMul(tf.reshape(z, [-1, this.config.d_embed]) as tf.Tensor2D, this.table, false, true);
-      const logits = tf.reshape(tf.add(tf.mul(dots, this.headScale), this.headBias), [B, Lc, this.config.vocab_size]);
-      return { z, logits: logits as tf.Tensor3D };
+      const z = this.decoder.forward(x0hat, memoryKV.decoder, mask);
+      return { z, logits: this.head.forward(z) };
     });
   }
 
@@ -312,69 +535,11 @@ export class CodeFusionModel {
     if (this.disposed) throw new Error("CodeFusionModel: used after dispose()");
   }
 
-  private checkCodeShape(x: tf.Tensor, what: string): number {
+  private checkCodeShape(x: tf.Tensor, what: string): void {
     if (x.rank !== 3 || x.shape[2] !== this.config.d_embed) {
       throw new Error(`${what}: expected [B, Lc, ${this.config.d_embed}], got [${x.shape.join(", ")}]`);
     }
     const Lc = x.shape[1] as number;
     if (Lc < 1 || Lc > this.config.max_code_len) throw new Error(`${what}: Lc ${Lc} outside 1..${this.config.max_code_len}`);
-    return Lc;
-  }
-
-  /** Keys and values of the memory for one cross-attention layer: [h, Lu, dh] each (k first, then v). */
-  private projectMemory(memory: tf.Tensor2D, layer: Block): LayerKV {
-    if (!layer.cross) throw new Error("projectMemory: a block without cross-attention");
-    const Lu = memory.shape[0];
-    const kv = tf.transpose(tf.reshape(linear(memory, layer.cross.kv), [Lu, 2, this.heads, this.dh]), [1, 2, 0, 3]);
-    const [k, v] = tf.unstack(kv, 0) as [tf.Tensor3D, tf.Tensor3D];
-    return { k, v };
-  }
-
-  /** Pre-LN block on x [B, L, d]; selfMask is the additive key bias of self-attention (encoder only). */
-  private block(
-    x: tf.Tensor,
-    layer: Block,
-    selfMask: tf.Tensor1D | null,
-    cross: { kv: LayerKV; mask: tf.Tensor1D } | null,
-  ): tf.Tensor {
-    const [B, L, d] = x.shape as [number, number, number];
-    const h = this.heads;
-    const dh = this.dh;
-    // Self-attention: qkv [B, L, 3d] -> q, k, v [B, L, d] -> [B*h, L, dh] each (three 4-D transposes: wasm has no
-    // fast path for the single 5-D one).
-    const [q, k, v] = tf
-      .split(linear(layerNorm(x, layer.ln1), layer.qkv), 3, -1)
-      .map((part) => reshapeTranspose(part, [B, L, h, dh], [0, 2, 1, 3], [B * h, L, dh]) as tf.Tensor3D) as [
-      tf.Tensor3D,
-      tf.Tensor3D,
-      tf.Tensor3D,
-    ];
-    // [B*h, L, dh] -> [B, L, d]
-    const attended = reshapeTranspose(this.attention(q, k, v, selfMask), [B, h, L, dh], [0, 2, 1, 3], [B, L, d]);
-    let y = tf.add(x, linear(attended, layer.selfOut));
-    if (layer.cross) {
-      if (!cross) throw new Error("block: cross-attention needs the memory");
-      // Queries [B, L, h, dh] -> [h, B*L, dh] against the shared keys [h, Lu, dh].
-      const cq = reshapeTranspose(linear(layerNorm(y, layer.cross.ln2), layer.cross.q), [B, L, h, dh], [2, 0, 1, 3], [
-        h,
-        B * L,
-        dh,
-      ]) as tf.Tensor3D;
-      const crossOut = reshapeTranspose(
-        this.attention(cq, cross.kv.k, cross.kv.v, cross.mask),
-        [h, B, L, dh],
-        [1, 2, 0, 3],
-        [B, L, d],
-      );
-      y = tf.add(y, linear(crossOut, layer.cross.out));
-    }
-    return tf.add(y, linear(gelu(linear(layerNorm(y, layer.ln3), layer.fc1)), layer.fc2));
-  }
-
-  /** softmax(q kᵀ / sqrt(dh) + mask) v over batched [N, Lq, dh] x [N, Lk, dh]. */
-  private attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, keyBias: tf.Tensor1D | null): tf.Tensor3D {
-    let scores: tf.Tensor = tf.div(tf.matMul(q, k, false, true), Math.sqrt(this.dh));
-    if (keyBias) scores = tf.add(scores, keyBias);
-    return tf.matMul(tf.softmax(scores), v);
   }
 }

@@ -88,10 +88,10 @@ describe("gold as prediction", () => {
 describe("report", () => {
   it("puts systems side by side in one table per language", () => {
     const report = scoreRows([...predictions("retrieval-cf.jsonl"), ...predictions("tiny-cf.jsonl")]);
-    expect(report.cf?.map((s) => s.system)).toEqual(["retrieval-tfidf", "codefusion-tiny"]);
+    expect(report.cf?.map((s) => s.system)).toEqual(["retrieval-tfidf", "codefusion-rehearsal"]);
     const table = formatReport(report);
     expect(table).toContain("retrieval-tfidf");
-    expect(table).toContain("codefusion-tiny");
+    expect(table).toContain("codefusion-rehearsal");
     expect(table).toContain("execution match");
   });
 

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -46,16 +47,26 @@ def test_unknown_words_score_zero():
     assert [c["score"] for c in r.top_k("zeta")] == [0.0, 0.0]
 
 
-# The reference numbers (../shared/docs/codefusion.md): top-1 / top-3 / top-5 exact match.
+# What this retriever scores on the committed test splits, top-1 / top-3 / top-5 exact match, to the hundredth (the
+# figures docs/eval-baseline.json and docs/results.md report). Tight on purpose: Python's 0.4 is 2 hits in 500, so
+# one hit more or less fails, and so does any change to the tokenisation, the weighting or the tie-breaking.
+EXPECTED = {"bash": (9.36, 13.76, 14.79), "python": (0.4, 0.6, 0.6), "cf": (3.37, 4.49, 4.49)}
+# The reference figures the baseline was built to reproduce (the CodeFusion paper's retrieval baseline, as the
+# project's brief gives them); each measured figure lies within 0.2 of them.
 REFERENCE = {"bash": (9.3, 13.6, 14.8), "python": (0.4, 0.6, 0.6), "cf": (3.4, 4.5, 4.5)}
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.mark.parametrize("language", sorted(REFERENCE))
-def test_real_splits_match_reference(language):
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_real_splits_score_the_documented_figures(language):
     rows = baseline.predict(language)
     scores = predictions.exact_match_table(rows)
-    for k, reference in zip((1, 3, 5), REFERENCE[language]):
-        assert abs(scores[f"top{k}"] - reference) <= 1.0, (language, scores)
+    measured = tuple(scores[f"top{k}"] for k in (1, 3, 5))
+    assert measured == pytest.approx(EXPECTED[language], abs=0.005), (language, scores)
+    assert measured == pytest.approx(REFERENCE[language], abs=0.2), (language, scores)
+    report = json.loads((DOCS / "eval-baseline.json").read_text())["report"][language]
+    documented = next(r for r in report if r["system"] == "retrieval-tfidf")["metrics"]["exact_match"]
+    assert tuple(documented[f"top{k}"] for k in (1, 3, 5)) == EXPECTED[language]
     assert all(1 <= len(r["candidates"]) <= 5 for r in rows)
     assert all(r["system"] == "retrieval-tfidf" and r["steps"] is None and r["samples"] is None for r in rows)
     assert all(("table" in r) == (language == "cf") for r in rows)

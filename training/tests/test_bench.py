@@ -1,15 +1,9 @@
 import json
 from pathlib import Path
 
-from training.bench import fit_line, main, step_flops
+from training.bench import fit_line, main
 
 GOLDEN = Path(__file__).resolve().parents[2] / "testdata" / "golden"
-
-
-def test_step_flops_matches_the_hand_count_of_src_engine_flops_test():
-    # the second configuration of src/engine/flops.test.ts, counted there product by product
-    m = dict(vocab_size=5, max_code_len=3, d_model=4, d_ff=8, d_embed=2, denoiser_layers=1, decoder_layers=1)
-    assert step_flops(m, 2, 2) == 5464
 
 
 def test_fit_line_recovers_slope_and_intercept():

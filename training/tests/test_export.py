@@ -8,7 +8,7 @@ import torch
 from training.config import make_config
 from training.export import SHARD_BYTES, dequantize_int8, export_bundle, load_bundle, quantize_int8, read_bundle_state
 from training.tokenizer import tokenizer_path
-from training.model import CodeFusion
+from training.model import CodeFusion, step_flops_formula
 
 
 def small_model(preset="tiny"):
@@ -34,6 +34,8 @@ def test_bundle_round_trip_reproduces_the_model(tmp_path):
     loaded, cfg2, tok = load_bundle(tmp_path)
     assert cfg2.to_dict() == cfg.to_dict()
     assert manifest["model"]["parameters"] == model.num_parameters()
+    assert manifest["model"]["flops"] == step_flops_formula(cfg.model)
+    assert "denoiser.time_mlp.fc1.weight" in {t["name"] for t in manifest["tensors"]}
     dtypes = {t["name"]: t["dtype"] for t in manifest["tensors"]}
     assert dtypes["denoiser.layers.0.mlp.fc1.weight"] == "int8"
     assert dtypes["code_emb.weight"] == "float16" and dtypes["denoiser.layers.0.ln1.bias"] == "float32"
@@ -72,3 +74,22 @@ def test_corrupt_shard_and_wrong_version_are_refused(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="version"):
         read_bundle_state(tmp_path)
+
+
+def test_a_failed_export_leaves_the_bundle_as_it_was(tmp_path):
+    model, cfg = small_model()
+    bundle = tmp_path / "cf"
+    export_bundle(model, cfg, tokenizer_path("cf"), bundle)
+    before = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    other, cfg2 = small_model()
+    torch.nn.init.normal_(other.head_bias)  # a different model, so a half-written bundle would show
+    with pytest.raises(FileNotFoundError):
+        export_bundle(other, cfg2, tokenizer_path("cf"), bundle, eval_file=tmp_path / "missing-eval.json")
+    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["cf"]  # no staging directory left behind
+    # and a successful one replaces it, keeping files the export does not write
+    (bundle / "notes.txt").write_text("kept")
+    export_bundle(other, cfg2, tokenizer_path("cf"), bundle)
+    assert (bundle / "manifest.json").read_bytes() != before["manifest.json"]
+    assert (bundle / "notes.txt").read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cf"]

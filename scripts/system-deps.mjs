@@ -1,0 +1,74 @@
+// What `npm test` needs besides node_modules: a Python 3 with PyTorch, NumPy and pytest (the Python suite), and a
+// Chromium (the browser suite; Playwright cannot download its own browser on this project's machines). Used by
+// scripts/test-all.mjs (so by `npm test` and .ci/run) before any suite starts:
+//   - found: nothing to do;
+//   - missing, and this is root on a machine with apt-get: install Debian's packages (as CI always did);
+//   - missing otherwise: stop at once with the exact command to run.
+// PYTHON (default /usr/bin/python3) and CHROMIUM_PATH (default /usr/bin/chromium) choose others (README, "Two
+// commands").
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { CHROMIUM } from "./chromium.mjs";
+
+export const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
+export const APT_PACKAGES = ["python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium"];
+const APT_INSTALL = `apt-get install -y ${APT_PACKAGES.join(" ")}`;
+
+function succeeds(command, args) {
+  const result = spawnSync(command, args, { stdio: "ignore" });
+  return !result.error && result.status === 0;
+}
+
+/** What is missing, in words (empty when everything is there). */
+export function missingSystemDeps() {
+  const missing = [];
+  if (!succeeds(PYTHON, ["-c", "import torch, numpy, pytest"])) {
+    missing.push(`${PYTHON} with torch, numpy and pytest${process.env.PYTHON ? " (PYTHON)" : ""}`);
+  }
+  if (!existsSync(CHROMIUM)) missing.push(`a Chromium at ${CHROMIUM}${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}`);
+  // Debian's PyTorch runs single-threaded BLAS without the pthread OpenBLAS: the Python suite would take far longer.
+  if (!process.env.PYTHON && hasApt() && !succeeds("dpkg", ["-s", "libopenblas0-pthread"])) missing.push("libopenblas0-pthread");
+  return missing;
+}
+
+function hasApt() {
+  return succeeds("sh", ["-c", "command -v apt-get && command -v dpkg"]);
+}
+
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+/** The exact command (or steps) for someone who cannot let the script install. */
+function howToInstall() {
+  const chosen = [process.env.PYTHON && "PYTHON", process.env.CHROMIUM_PATH && "CHROMIUM_PATH"].filter(Boolean);
+  if (chosen.length > 0) return [`# point ${chosen.join(" and ")} at ones that exist, or unset ${chosen.length > 1 ? "them" : "it"} for Debian's:`, `${isRoot() ? "" : "sudo "}${APT_INSTALL}`, "npm test"];
+  if (hasApt()) return [`${isRoot() ? "" : "sudo "}${APT_INSTALL}`, "npm test"];
+  return [
+    "# no apt-get here (macOS, another Linux): a Python 3 with PyTorch, NumPy and pytest, and Chrome or Chromium, e.g.",
+    "python3 -m venv .venv && .venv/bin/pip install torch numpy pytest",
+    'PYTHON=.venv/bin/python CHROMIUM_PATH="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" npm test',
+  ];
+}
+
+/**
+ * Makes sure the system packages are there; returns true when they are (installing them if it may), false after
+ * printing what to run.
+ */
+export function ensureSystemDeps(log = console.log) {
+  let missing = missingSystemDeps();
+  if (missing.length === 0) return true;
+  log(`npm test needs: ${missing.join("; ")}`);
+  // Installing is only right for the Debian defaults: a chosen PYTHON or CHROMIUM_PATH is the user's to provide.
+  if (isRoot() && hasApt() && !process.env.PYTHON && !process.env.CHROMIUM_PATH) {
+    log(`installing Debian's packages: apt-get update && ${APT_INSTALL}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    const install = update.status === 0 ? spawnSync("apt-get", ["install", "-y", "-qq", ...APT_PACKAGES], { stdio: "inherit", env }) : update;
+    missing = missingSystemDeps();
+    if (install.status === 0 && missing.length === 0) return true;
+    log(`still missing after apt-get: ${missing.join("; ")}`);
+  }
+  log(["", "Run:", ...howToInstall().map((line) => `  ${line}`), "(README.md, \"Two commands\", says more.)"].join("\n"));
+  return false;
+}
