@@ -59,7 +59,7 @@ export const DEFAULT_PLAN: BenchPlan = {
   seed: 1,
 };
 
-/** For software WebGPU / WebGL (SwiftShader: 30–40× slower than wasm) and the plain-JS cpu backend. */
+/** For software WebGPU / WebGL (SwiftShader: 29–65× slower than wasm per step, docs/benchmarks.md) and the plain-JS cpu backend. */
 export const SLOW_BACKEND_PLAN: BenchPlan = {
   ...DEFAULT_PLAN,
   reps: 1,

@@ -35,7 +35,7 @@ export function planBackends(probe: WebGpuProbe, override?: BackendName): Backen
         order: ["wasm", "webgl", "cpu"],
         reason:
           `the only WebGPU adapter is a software fallback (${probe.description}); ` +
-          "WebAssembly on the CPU is about 30× faster than that",
+          "WebAssembly on the CPU is 30 to 65 times faster than that",
       };
     case "no-adapter":
       return { order: ["wasm", "webgl", "cpu"], reason: "WebGPU found no GPU adapter, so the model runs on the CPU (WebAssembly)" };
