@@ -40,6 +40,11 @@ for (const r of requests) {
     expect(codes, `candidates for ${JSON.stringify(r.utterance)}`).toContain(normalise(r.gold));
     await expect(page.getByRole("region", { name: "Similar known requests" })).toBeVisible();
     await expect(page.getByTestId("known-request").first()).toBeVisible();
+    if (r.language === "bash") {
+      // Bash shows known codes as written (rank "channel"): the gold candidate says which known request it comes from.
+      const gold = page.locator("[data-testid=candidate]").filter({ has: page.locator(".candidate-code", { hasText: r.gold.trim() }) });
+      await expect(gold.first().getByTestId("known-source")).toContainText("as asked: “");
+    }
   });
 }
 

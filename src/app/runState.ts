@@ -32,8 +32,10 @@ export interface RankedCandidate {
    * code that only a similar known request gave (retrieval's pool): no sample denoised into it, there is no replay.
    */
   sample: number;
-  /** The code of a similar known request, with this request's literals filled in. */
+  /** The code of a similar known request (with this request's literals filled in, unless `knownRequest` is set). */
   fromKnownRequest: boolean;
+  /** The known request whose code this is, as written (rankings "retrieval-first" and "channel"). */
+  knownRequest?: KnownRequest;
 }
 
 export type RunPhase = "idle" | "running" | "done" | "cancelled" | "failed";
@@ -73,7 +75,7 @@ export const INITIAL_RUN: RunState = {
 
 /** Maps each ranked candidate to the first sample whose final code it is (whitespace-insensitive, as ranking is). */
 export function attachSamples(
-  candidates: readonly { code: string; score: number; fromKnownRequest?: boolean }[],
+  candidates: readonly { code: string; score: number; fromKnownRequest?: boolean; knownRequest?: KnownRequest }[],
   finalCodes: readonly string[],
 ): RankedCandidate[] {
   const normalized = finalCodes.map(normalizeWhitespace);
@@ -81,7 +83,13 @@ export function attachSamples(
     const sample = normalized.indexOf(normalizeWhitespace(c.code));
     const fromKnownRequest = c.fromKnownRequest ?? false;
     // A code no sample produced: a retrieved one has no replay (−1); otherwise (never expected) sample 0's.
-    return { code: c.code, score: c.score, sample: sample >= 0 ? sample : fromKnownRequest ? -1 : 0, fromKnownRequest };
+    return {
+      code: c.code,
+      score: c.score,
+      sample: sample >= 0 ? sample : fromKnownRequest ? -1 : 0,
+      fromKnownRequest,
+      ...(c.knownRequest ? { knownRequest: c.knownRequest } : {}),
+    };
   });
 }
 

@@ -1,5 +1,7 @@
 // The Engine (async-iterator sampler over the golden bundle on the cpu backend) and the seeded noise. The worker's
 // handler is handler.test.ts.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
@@ -9,7 +11,8 @@ import { Engine, type FinalStep, type GenerationRequest, type GenerationStep } f
 import { goldenInts, type Golden } from "../../tests/goldenCheck";
 import type { LoadedBundle } from "./loader";
 import { gaussianNoise, mulberry32, portableLog } from "./random";
-import { encodeSlotted } from "./retrieval";
+import { Channel, rankCodes } from "./channel";
+import { encodeSlotted, queryText, RetrievalIndex } from "./retrieval";
 import { codeIds, sampleFromNoise } from "./sampler";
 import { CodeFusionModel } from "./model";
 import { dequantize } from "./weights";
@@ -335,6 +338,35 @@ describe("Engine (golden bundle, cpu)", () => {
       expect(last.candidates.slice(0, known.length)).toEqual(known);
       const samples = last.candidates.slice(known.length).map((c) => c.score);
       expect(samples).toEqual([...samples].sort((a, b) => b - a));
+    } finally {
+      other.dispose();
+    }
+  });
+
+  it("with rank channel, puts the codes of the most similar known requests first, in the channel's order, each with its source", async () => {
+    const sampler = { ...bundle.manifest.sampler, rank: "channel" as const, channel_scan: 20, channel_similarity: 0.01 };
+    const channelJson = JSON.parse(readFileSync(fileURLToPath(new URL("../../testdata/channel/channel.json", import.meta.url)), "utf8"));
+    const other = new Engine({ ...bundle, channelJson, manifest: { ...bundle.manifest, sampler } });
+    try {
+      const last = finalStep(await collect(other.generate({ utterance: UTTERANCE, seed: 1 })));
+      const index = RetrievalIndex.fromJson(bundle.indexJson);
+      const channel = Channel.fromJson(channelJson);
+      const tagger = SlotTagger.fromJson(bundle.taggerJson);
+      const slotted = slotRequest(UTTERANCE, tagger).text;
+      const found = index.mostSimilar(queryText(UTTERANCE, slotted, index.query), 20);
+      const expected = rankCodes(channel, UTTERANCE, found.map(([i, s]) => [index.entries[i].code, s] as const), 0.01)
+        .slice(0, sampler.pool_retrieved ?? 0)
+        .map(([code]) => code);
+      const known = last.candidates.filter((c) => c.fromKnownRequest);
+      expect(known.map((c) => c.code)).toEqual(expected);
+      expect(last.candidates.slice(0, known.length)).toEqual(known);
+      for (const c of known) {
+        // the source: the most similar known request with exactly this code, and its similarity
+        const [i, similarity] = found.find(([j]) => normalizeWhitespace(index.entries[j].code) === normalizeWhitespace(c.code)) ?? [-1, 0];
+        expect(c.knownRequest).toEqual({ utterance: index.entries[i].utterance, code: index.entries[i].code, similarity });
+      }
+      const samples = last.candidates.slice(known.length);
+      expect(samples.every((c) => c.knownRequest === undefined)).toBe(true);
     } finally {
       other.dispose();
     }

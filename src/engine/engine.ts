@@ -10,7 +10,15 @@ import type { LoadedBundle } from "./loader";
 import { CodeFusionModel } from "./model";
 import { gaussianNoise } from "./random";
 import { Channel } from "./channel";
-import { Conditioner, decodeSlotted, encodeSlotted, fillPrepared, RetrievalIndex, type Prepared } from "./retrieval";
+import {
+  Conditioner,
+  decodeSlotted,
+  encodeSlotted,
+  fillPrepared,
+  queryText,
+  RetrievalIndex,
+  type Prepared,
+} from "./retrieval";
 import {
   codeIds,
   distinctCodes,
@@ -80,7 +88,12 @@ export interface FinalStep extends StepBase {
    * Ranked, deduplicated (whitespace-insensitive), at most manifest.sampler.top_k. With a retrieval model the pool
    * also holds the neighbours' codes with the request's literals filled in, and `fromKnownRequest` says which.
    */
-  candidates: (Candidate & { fromKnownRequest?: boolean })[];
+  candidates: (Candidate & {
+    fromKnownRequest?: boolean;
+    /** Where a known code comes from, when the ranking shows known codes as written ("retrieval-first",
+     * "channel"): the most similar known request that has this code. */
+    knownRequest?: KnownRequest;
+  })[];
   /** The similar known requests the model read (empty for a model without retrieval). */
   knownRequests: KnownRequest[];
 }
@@ -316,8 +329,13 @@ export class Engine {
           : conditioner.retrievedCandidates(prepared, utterance, poolRetrieved, asWritten);
     }
     const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
+    const sources = asWritten ? this.knownSources(prepared, utterance, retrieved) : new Map<string, KnownRequest>();
     const mark = (list: Candidate[]): FinalStep["candidates"] =>
-      list.map((c) => ({ ...c, fromKnownRequest: fromKnown.has(normalizeWhitespace(c.code)) }));
+      list.map((c) => {
+        const key = normalizeWhitespace(c.code);
+        const knownRequest = sources.get(key);
+        return { ...c, fromKnownRequest: fromKnown.has(key), ...(knownRequest ? { knownRequest } : {}) };
+      });
     if (rank === "votes" && retrieved.length === 0) return rankCandidates(codes, confidence, this.sampler.top_k);
     const knownFirst = rank === "known-first" || asWritten;
     const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
@@ -339,6 +357,25 @@ export class Engine {
     const taken = new Set(ranked.map((c) => normalizeWhitespace(c.code)));
     for (const code of pool) if (!taken.has(normalizeWhitespace(code))) ranked.push({ code, score: 0 });
     return mark(ranked.slice(0, this.sampler.top_k));
+  }
+
+  /**
+   * For known codes shown as written: code (whitespace-normalised) -> the most similar known request with that code,
+   * among those the ranking read (the channel's scan, or the retrieved neighbours), so the app can say where an
+   * answer comes from. Display only: the ranking does not read it.
+   */
+  private knownSources(prepared: Prepared, utterance: string, codes: readonly string[]): Map<string, KnownRequest> {
+    const index = this.index;
+    const out = new Map<string, KnownRequest>();
+    if (index === null || codes.length === 0) return out;
+    const wanted = new Set(codes.map((c) => normalizeWhitespace(c)));
+    const scan = Math.max(this.sampler.channel_scan ?? 0, this.sampler.pool_retrieved ?? 0, codes.length);
+    for (const [i, similarity] of index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan)) {
+      const { utterance: known, code } = index.entries[i];
+      const key = normalizeWhitespace(code);
+      if (wanted.has(key) && !out.has(key)) out.set(key, { utterance: known, code, similarity });
+    }
+    return out;
   }
 
   /**

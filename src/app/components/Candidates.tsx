@@ -43,8 +43,20 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
                 )}
                 {invalidPython && <span className="badge syntax-badge">does not parse</span>}
                 {c.fromKnownRequest && (
-                  <span className="badge known-badge" title="The code of a similar known request, with your values filled in">
+                  <span
+                    className="badge known-badge"
+                    title={
+                      c.knownRequest
+                        ? `The code of the known request “${c.knownRequest.utterance}” (similarity ${(c.knownRequest.similarity * 100).toFixed(0)}%), as written`
+                        : "The code of a similar known request, with your values filled in"
+                    }
+                  >
                     from a similar known request
+                  </span>
+                )}
+                {c.knownRequest && (
+                  <span className="known-source muted small" data-testid="known-source">
+                    as asked: “{c.knownRequest.utterance}”
                   </span>
                 )}
               </button>
