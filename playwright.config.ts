@@ -6,6 +6,8 @@ import { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS } from "./scripts/chromium.mjs";
 export { CHROMIUM, QUIET_FLAGS, WEBGPU_FLAGS };
 // E2E_PORT: a second checkout (a git worktree) can run its suite beside this one without reusing its server.
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+/** `vite preview` of a production build (out/preview-dist), for what must hold in the built app too. */
+export const PREVIEW_PORT = PORT + 1;
 
 export default defineConfig({
   testDir: "e2e",
@@ -19,11 +21,20 @@ export default defineConfig({
     launchOptions: { executablePath: CHROMIUM, args: [...QUIET_FLAGS, ...WEBGPU_FLAGS] },
     trace: "off",
   },
-  webServer: {
-    command: `npx vite --port ${PORT} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    stdout: "ignore",
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${PORT} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: "ignore",
+    },
+    {
+      command: `npx vite build --outDir out/preview-dist --emptyOutDir --logLevel warn && npx vite preview --outDir out/preview-dist --port ${PREVIEW_PORT} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${PREVIEW_PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: "ignore",
+    },
+  ],
 });

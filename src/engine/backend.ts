@@ -99,7 +99,33 @@ export interface BackendChoice {
   deviceLost: Promise<string>;
 }
 
-let wasmPathsSet = false;
+let wasmConfigured = false;
+/** Threads the wasm backend was asked for (1: single-threaded), and why not more. */
+let wasmThreadPlan: { threads: number; why: string } = { threads: 1, why: "" };
+
+/**
+ * How many threads the wasm backend may use here: every logical core (at most 8, the pool tfjs builds), but only in
+ * a cross-origin isolated page, where SharedArrayBuffer exists; otherwise 1, and why.
+ */
+export function wasmThreads(scope: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis): {
+  threads: number;
+  why: string;
+} {
+  if (scope.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function") {
+    return { threads: 1, why: "single-threaded: the page is not cross-origin isolated (its server sends no COOP/COEP headers)" };
+  }
+  const cores = scope.navigator?.hardwareConcurrency ?? 1;
+  return cores > 1 ? { threads: Math.min(8, cores), why: "" } : { threads: 1, why: "single-threaded: one logical core" };
+}
+
+/**
+ * tfjs-backend-wasm 4.x caps its thread pool at navigator.hardwareConcurrency / 2 (it assumes two hardware threads per
+ * core), whatever setThreadsCount asks: on a 2-core machine that is one thread. So the worker shows the backend twice
+ * the cores it wants used. Only tfjs reads this value in the engine's worker.
+ */
+function liftWasmThreadCap(threads: number): void {
+  Object.defineProperty(globalThis.navigator, "hardwareConcurrency", { value: 2 * threads, configurable: true });
+}
 
 /** Imports a backend package (which registers it with tfjs-core). */
 async function registerBackend(name: BackendName, options: BackendOptions): Promise<void> {
@@ -109,9 +135,14 @@ async function registerBackend(name: BackendName, options: BackendOptions): Prom
       return;
     case "wasm": {
       const wasm = await import("@tensorflow/tfjs-backend-wasm");
-      if (options.wasmPaths !== undefined && !wasmPathsSet) {
-        wasm.setWasmPaths(options.wasmPaths);
-        wasmPathsSet = true;
+      if (!wasmConfigured) {
+        if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+        wasmThreadPlan = wasmThreads();
+        if (wasmThreadPlan.threads > 1) {
+          liftWasmThreadCap(wasmThreadPlan.threads);
+          wasm.setThreadsCount(wasmThreadPlan.threads);
+        }
+        wasmConfigured = true;
       }
       return;
     }
@@ -149,7 +180,9 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
       // setBackend resolves false (it does not throw) when the backend's factory fails, e.g. no WebGPU adapter.
       if (await tf.setBackend(name)) {
         await tf.ready();
-        const reason = failures.length > 0 ? `${plan.reason}; ${failures.join("; ")}` : plan.reason;
+        const threads = name === "wasm" ? await wasmThreadsInUse() : null;
+        const base = threads === null ? plan.reason : `${plan.reason}; ${threads}`;
+        const reason = failures.length > 0 ? `${base}; ${failures.join("; ")}` : base;
         const device = currentDevice();
         const deviceLost = device
           ? device.lost.then((info) => info.message || info.reason || "the GPU device was lost")
@@ -162,6 +195,14 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     }
   }
   throw new Error(`no tfjs backend could be initialised (${failures.join("; ")})`);
+}
+
+/** What the status line says of the active wasm backend's threads: "2 threads", or "single-threaded: why". */
+async function wasmThreadsInUse(): Promise<string> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  const threads = wasm.getThreadsCount();
+  if (threads > 1) return `${threads} threads`;
+  return wasmThreadPlan.why || "single-threaded";
 }
 
 /**
