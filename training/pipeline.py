@@ -75,6 +75,26 @@ def pool_variants(model, tok, cfg, cond, language: str, limit: int, run_dir: Pat
     return out
 
 
+def typescript_metrics(predictions: Path):
+    """Every metric of `npm run eval` (the TypeScript metric suite, the one place they are computed) on a predictions
+    file, for eval.json; None, with a note, where Node or the suite is missing (a bare GPU machine)."""
+    import os
+    import subprocess
+    import tempfile
+
+    root = Path(data.ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "metrics.json"
+        try:
+            file = os.path.relpath(Path(predictions).resolve(), root)  # as the file list of eval.json says it
+            subprocess.run(["npx", "tsx", "src/eval/cli.ts", file, "--out", str(out)], cwd=root,
+                           check=True, capture_output=True, timeout=1800)
+            return json.loads(out.read_text())
+        except (OSError, subprocess.SubprocessError, ValueError) as err:
+            print(f"eval.json without the TypeScript metrics ({err}); add them with npm run eval", flush=True)
+            return None
+
+
 def main(argv=None) -> None:
     started = time.time()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -188,6 +208,9 @@ def main(argv=None) -> None:
         "wall_seconds": round(time.time() - started, 1),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    metrics = typescript_metrics(run_dir / "test.predictions.jsonl")
+    if metrics is not None:
+        report["metrics"] = metrics
     (run_dir / "eval.json").write_text(json.dumps(report, indent=1) + "\n")
     attach_eval(bundle_dir, run_dir / "eval.json")
     print(f"{args.language}: bundle {bundle_dir} with eval.json, {report['wall_seconds']}s in all", flush=True)

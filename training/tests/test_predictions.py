@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from training.data import ROOT
 from training.predictions import exact_match_at_k, exact_match_table, normalize_whitespace, prediction_row, read_predictions, write_predictions
 
 
@@ -49,3 +52,15 @@ def test_committed_predictions_files_follow_the_format():
                 codes = [normalize_whitespace(c["code"]) for c in r["candidates"]]
                 assert len(set(codes)) == len(codes)  # distinct after whitespace normalisation
         assert read_predictions(folder / f"retrieval-{language}.jsonl") == baseline.predict(language)
+
+
+def test_pipeline_puts_every_typescript_metric_into_eval_json():
+    """training.pipeline asks `npm run eval`'s suite for every metric of eval.json (one place computes them)."""
+    from training.pipeline import typescript_metrics
+
+    metrics = typescript_metrics(Path(ROOT) / "testdata" / "predictions" / "retrieval-cf.jsonl")
+    assert metrics["files"] == ["testdata/predictions/retrieval-cf.jsonl"]
+    row = metrics["report"]["cf"][0]
+    assert row["metrics"]["exact_match"] == {"top1": 3.37, "top3": 4.49, "top5": 4.49}
+    assert "execution_match" in row["metrics"]
+    assert typescript_metrics(Path(ROOT) / "no-such.predictions.jsonl") is None
