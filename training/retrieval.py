@@ -92,19 +92,22 @@ class RetrievalIndex:
             out[self.post_docs[term]] += (v / norm) * self.post_weights[term]
         return out
 
-    def most_similar(self, query: str, n: int) -> List[Tuple[int, float]]:
-        """The n entries most similar to a query_text(), (entry index, score) best first, ties by index position,
-        every entry (also those with the same code: rank "channel" reads the codes as written)."""
-        scores = np.round(self.scores(query), 9)
-        order = np.lexsort((np.arange(len(scores)), -scores))[:n]
-        return [(int(i), float(scores[i])) for i in order]
-
-    def neighbours(self, query: str, k: int, exclude: int = -1) -> List[Tuple[int, float]]:
-        """Up to k (entry index, score) for a query_text(), best first, distinct slotted codes; never `exclude`."""
+    def ranked(self, query: str, exclude: int = -1) -> Tuple[np.ndarray, np.ndarray]:
+        """(order, scores): every entry best first, scores rounded to 1e-9, ties by index position; `exclude` -1."""
         scores = np.round(self.scores(query), 9)
         if 0 <= exclude < len(scores):
             scores[exclude] = -1.0
-        order = np.lexsort((np.arange(len(scores)), -scores))
+        return np.lexsort((np.arange(len(scores)), -scores)), scores
+
+    def most_similar(self, query: str, n: int) -> List[Tuple[int, float]]:
+        """The n entries most similar to a query_text(), (entry index, score) best first, ties by index position,
+        every entry (also those with the same code: rank "channel" reads the codes as written)."""
+        order, scores = self.ranked(query)
+        return [(int(i), float(scores[i])) for i in order[:n]]
+
+    def neighbours(self, query: str, k: int, exclude: int = -1) -> List[Tuple[int, float]]:
+        """Up to k (entry index, score) for a query_text(), best first, distinct slotted codes; never `exclude`."""
+        order, scores = self.ranked(query, exclude)
         out: List[Tuple[int, float]] = []
         seen = set()
         for i in order:

@@ -22,6 +22,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
+from .config import SamplerConfig
 from .diffusion import ddim_step, strided_timesteps
 from .model import CodeFusion
 from .noise import gaussian_noise
@@ -247,8 +248,8 @@ def generate(
     pool_retrieved: int = 0,
     exclude: Optional[Sequence[int]] = None,
     headers: Optional[Sequence[Optional[Sequence[str]]]] = None,
-    channel_scan: int = 100,
-    channel_similarity: float = 0.01,
+    channel_scan: int = SamplerConfig.channel_scan,
+    channel_similarity: float = SamplerConfig.channel_similarity,
 ) -> List[List[Dict[str, float]]]:
     """Top-k candidates for each utterance: n = `samples` samples each; request i starts from the engine's noise for
     seed + i (request_noise), as `npm run generate` does for line i.

@@ -15,8 +15,8 @@ import {
   decodeSlotted,
   encodeSlotted,
   fillPrepared,
-  queryText,
   RetrievalIndex,
+  type KnownCode,
   type Prepared,
 } from "./retrieval";
 import {
@@ -320,16 +320,25 @@ export class Engine {
     const rank = this.sampler.rank ?? "votes";
     const asWritten = rank === "retrieval-first" || rank === "channel";
     const conditioner = this.conditioner;
+    // Known codes shown as written carry the known request they are taken from (display only).
+    let known: KnownCode[] = [];
     let retrieved: string[] = [];
     if (conditioner && poolRetrieved > 0) {
-      retrieved =
-        rank === "channel"
-          ? conditioner.channelCandidates(prepared, utterance, poolRetrieved, this.sampler.channel_scan ?? 100,
-              this.sampler.channel_similarity ?? 0)
-          : conditioner.retrievedCandidates(prepared, utterance, poolRetrieved, asWritten);
+      if (rank === "channel") {
+        known = conditioner.channelCandidates(prepared, utterance, poolRetrieved, this.sampler.channel_scan ?? 100,
+          this.sampler.channel_similarity ?? 0);
+      } else if (asWritten) {
+        known = conditioner.writtenCandidates(prepared, utterance, poolRetrieved);
+      }
+      retrieved = asWritten ? known.map((k) => k.code) : conditioner.retrievedCandidates(prepared, utterance, poolRetrieved);
     }
     const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
-    const sources = asWritten ? this.knownSources(prepared, utterance, retrieved) : new Map<string, KnownRequest>();
+    const sources = new Map<string, KnownRequest>();
+    for (const { code, entry, similarity } of known) {
+      const key = normalizeWhitespace(code);
+      const source = this.index?.entries[entry];
+      if (source && !sources.has(key)) sources.set(key, { utterance: source.utterance, code: source.code, similarity });
+    }
     const mark = (list: Candidate[]): FinalStep["candidates"] =>
       list.map((c) => {
         const key = normalizeWhitespace(c.code);
@@ -357,25 +366,6 @@ export class Engine {
     const taken = new Set(ranked.map((c) => normalizeWhitespace(c.code)));
     for (const code of pool) if (!taken.has(normalizeWhitespace(code))) ranked.push({ code, score: 0 });
     return mark(ranked.slice(0, this.sampler.top_k));
-  }
-
-  /**
-   * For known codes shown as written: code (whitespace-normalised) -> the most similar known request with that code,
-   * among those the ranking read (the channel's scan, or the retrieved neighbours), so the app can say where an
-   * answer comes from. Display only: the ranking does not read it.
-   */
-  private knownSources(prepared: Prepared, utterance: string, codes: readonly string[]): Map<string, KnownRequest> {
-    const index = this.index;
-    const out = new Map<string, KnownRequest>();
-    if (index === null || codes.length === 0) return out;
-    const wanted = new Set(codes.map((c) => normalizeWhitespace(c)));
-    const scan = Math.max(this.sampler.channel_scan ?? 0, this.sampler.pool_retrieved ?? 0, codes.length);
-    for (const [i, similarity] of index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan)) {
-      const { utterance: known, code } = index.entries[i];
-      const key = normalizeWhitespace(code);
-      if (wanted.has(key) && !out.has(key)) out.set(key, { utterance: known, code, similarity });
-    }
-    return out;
   }
 
   /**

@@ -169,28 +169,31 @@ export class RetrievalIndex {
   /** The n entries most similar to a queryText(..., this.query), [entry index, score] best first (ties: lower
    * index), every entry (also those with the same code: rank "channel" reads the codes as written). */
   mostSimilar(query: string, n: number): [number, number][] {
-    const scores = this.scores(query).map(round9);
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
-    return order.slice(0, n).map((i) => [i, scores[i]]);
+    return this.ranked(query).slice(0, n);
   }
 
   /** Up to k [entry index, score] for a queryText(..., this.query), best first (ties: lower index), distinct
    * slotted codes; never `exclude`. */
   neighbours(query: string, k: number, exclude = -1): [number, number][] {
-    const scores = this.scores(query).map(round9);
-    if (exclude >= 0 && exclude < scores.length) scores[exclude] = -1;
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
     const out: [number, number][] = [];
     const seen = new Set<string>();
-    for (const i of order) {
-      if (scores[i] < 0) break;
+    for (const [i, score] of this.ranked(query, exclude)) {
+      if (score < 0) break;
       const key = normalizeWhitespace(this.entries[i].slottedCode);
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push([i, scores[i]]);
+      out.push([i, score]);
       if (out.length === k) break;
     }
     return out;
+  }
+
+  /** Every entry as [index, score rounded to 1e-9], best first, ties by index; `exclude` scores -1. */
+  private ranked(query: string, exclude = -1): [number, number][] {
+    const scores = this.scores(query).map(round9);
+    if (exclude >= 0 && exclude < scores.length) scores[exclude] = -1;
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a] || a - b);
+    return order.map((i) => [i, scores[i]]);
   }
 }
 
@@ -260,6 +263,14 @@ export interface Prepared {
   readonly inputIds: readonly number[];
 }
 
+/** A known code shown as written (ranks "retrieval-first" and "channel"), with the index entry it is taken from and
+ * that entry's similarity to the request. */
+export interface KnownCode {
+  readonly code: string;
+  readonly entry: number;
+  readonly similarity: number;
+}
+
 /** The decoded code with the request's literals in place of its placeholders (Python's Prepared.fill). */
 export function fillPrepared(prepared: Prepared, code: string): string {
   return fillSlots(code, slotValues(prepared.slotted));
@@ -311,29 +322,54 @@ export class Conditioner {
   }
 
   /** Rank "channel": the codes, as written, of the `scan` known requests most similar to this one, ordered by the
-   * channel's score (rankCodes), the best `count` (Python's channel_candidates). */
-  channelCandidates(prepared: Prepared, utterance: string, count: number, scan: number, similarityWeight: number): string[] {
+   * channel's score (rankCodes), the best `count` (Python's channel_candidates, which gives the codes alone); each
+   * with the known request it is taken from, the most similar one with that code (rankCodes keeps that place). */
+  channelCandidates(prepared: Prepared, utterance: string, count: number, scan: number, similarityWeight: number): KnownCode[] {
     const { index, channel } = this.options;
     if (index === null || channel === undefined) {
       throw new Error('rank "channel" needs a retrieval index and a channel table (channel.json)');
     }
     const found = index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan);
+    const firstOf = new Map<string, readonly [number, number]>();
+    for (const hit of found) {
+      const key = normalizeWhitespace(index.entries[hit[0]].code);
+      if (!firstOf.has(key)) firstOf.set(key, hit);
+    }
     const ranked = rankCodes(channel, utterance, found.map(([i, similarity]) => [index.entries[i].code, similarity] as const), similarityWeight);
-    return ranked.slice(0, count).map(([code]) => code);
+    return ranked.slice(0, count).map(([code]) => {
+      const [entry, similarity] = firstOf.get(normalizeWhitespace(code)) as readonly [number, number];
+      return { code, entry, similarity };
+    });
+  }
+
+  /** The codes, as written, of the best `count` neighbours (rank "retrieval-first"), each with its neighbour. */
+  writtenCandidates(prepared: Prepared, utterance: string, count: number): KnownCode[] {
+    return this.found(prepared, utterance, count).map(([entry, similarity]) => ({
+      code: (this.options.index as RetrievalIndex).entries[entry].code,
+      entry,
+      similarity,
+    }));
+  }
+
+  /** The best `count` neighbours: the request's own, fetched again when it read fewer (and, as in Python, without
+   * `exclude`, which only training uses). */
+  private found(prepared: Prepared, utterance: string, count: number): readonly (readonly [number, number])[] {
+    const { index } = this.options;
+    if (index === null) return [];
+    const found = prepared.neighbours;
+    if (found.length >= count) return found.slice(0, count);
+    return index.neighbours(queryText(utterance, prepared.slotted.text, index.query), count);
   }
 
   /** The codes of the best `count` neighbours with this request's literals filled into their slots: the
-   * retrieve-and-fill candidates that join the model's own samples in the ranked pool; `asWritten`: the codes as the
-   * known requests have them (rank "retrieval-first"). */
-  retrievedCandidates(prepared: Prepared, utterance: string, count: number, asWritten = false): string[] {
+   * retrieve-and-fill candidates that join the model's own samples in the ranked pool (Python's as_written=True is
+   * writtenCandidates). */
+  retrievedCandidates(prepared: Prepared, utterance: string, count: number): string[] {
     const { tagger, index, useSlots } = this.options;
     if (index === null) return [];
-    let found = prepared.neighbours;
-    // Fetched again without `exclude`, as in Python (which only excludes while training).
-    if (found.length < count) found = index.neighbours(queryText(utterance, prepared.slotted.text, index.query), count);
-    return found.slice(0, count).map(([i]) => {
+    return this.found(prepared, utterance, count).map(([i]) => {
       const entry = index.entries[i];
-      if (!useSlots || asWritten) return entry.code;
+      if (!useSlots) return entry.code;
       // The neighbour's own literals fill what this request lacks, but never its columns: those belong to the
       // neighbour's table (fillSlots then drops the column argument).
       const own = slotRequest(entry.utterance, tagger, entry.header ?? null)
@@ -343,4 +379,5 @@ export class Conditioner {
       return fillSlots(entry.slottedCode, values);
     });
   }
+
 }
