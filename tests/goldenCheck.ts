@@ -160,8 +160,8 @@ export async function checkGolden(
     let errors: GoldenReport["errors"];
     try {
       const memory = await encoded.memory.data();
-      const x0hat = model.denoise(xT, golden.denoiser.t, x0Prev, encoded.memoryKV, encoded.mask);
-      const { z, logits } = model.decode(x0Golden, encoded.memoryKV, encoded.mask);
+      const x0hat = model.denoise(xT, golden.denoiser.t, x0Prev, encoded.memoryKV);
+      const { z, logits } = model.decode(x0Golden, encoded.memoryKV);
       errors = {
         encoder: relativeError(memory.subarray(0, real * d), goldenFloats(golden.encoder_output).subarray(0, real * d)),
         denoiser: relativeError(await x0hat.data(), goldenFloats(golden.denoiser.x0_hat)),

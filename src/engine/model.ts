@@ -74,12 +74,16 @@ function loadLinear(w: WeightReader, prefix: string, inDim: number, outDim: numb
   return { wt: w.own(tf.transpose(weight)), b: bias ? w.vector(`${prefix}.bias`, outDim) : null };
 }
 
+/**
+ * x [..., in] -> [..., out]: one 2-D matrix product with the bias fused in. Every product of a step is 2-D: the wasm
+ * backend runs those on XNNPACK (tens of GFLOP/s, and on every thread of the pool), but a batched [B, m, k] product
+ * on a naive loop at about 3 GFLOP/s on one thread (docs/engine.md, "Less work per step").
+ */
 function linear(x: tf.Tensor, layer: Linear): tf.Tensor {
   const shape = x.shape;
   const inDim = shape[shape.length - 1] as number;
   const outDim = layer.wt.shape[1];
-  let y: tf.Tensor = tf.matMul(tf.reshape(x, [-1, inDim]) as tf.Tensor2D, layer.wt);
-  if (layer.b) y = tf.add(y, layer.b);
+  const y = tf.fused.matMul({ a: tf.reshape(x, [-1, inDim]) as tf.Tensor2D, b: layer.wt, bias: layer.b ?? undefined });
   return tf.reshape(y, [...shape.slice(0, -1), outDim]);
 }
 
@@ -92,38 +96,51 @@ function loadLayerNorm(w: WeightReader, prefix: string, d: number): LayerNorm {
   return { weight: w.vector(`${prefix}.weight`, d), bias: w.vector(`${prefix}.bias`, d) };
 }
 
-function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
+/** (x − mean) / sqrt(var + eps) over the last axis: LayerNorm without its affine part. */
+function normalize(x: tf.Tensor): tf.Tensor {
   const axis = x.rank - 1;
-  const { mean, variance } = tf.moments(x, axis, true);
-  const normed = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, LN_EPS)));
-  return tf.add(tf.mul(normed, ln.weight), ln.bias);
+  const centred = tf.sub(x, tf.mean(x, axis, true));
+  const variance = tf.mean(tf.square(centred), axis, true);
+  return tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS)));
 }
 
-/** GELU, tanh approximation (F.gelu(approximate="tanh")). */
+function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
+  return tf.add(tf.mul(normalize(x), ln.weight), ln.bias);
+}
+
+/**
+ * The linear that follows a LayerNorm, with the LayerNorm's affine part folded in at load:
+ * (x̂·w + b)·W + c = x̂·(diag(w)·W) + (b·W + c), so a step runs normalize(x) and one product.
+ */
+function foldLayerNorm(w: WeightReader, ln: LayerNorm, layer: Linear): Linear {
+  const [inDim, outDim] = layer.wt.shape;
+  return tf.tidy(() => {
+    const wt = tf.mul(layer.wt, tf.reshape(ln.weight, [inDim, 1])) as tf.Tensor2D;
+    let b = tf.reshape(tf.matMul(tf.reshape(ln.bias, [1, inDim]) as tf.Tensor2D, layer.wt), [outDim]);
+    if (layer.b) b = tf.add(b, layer.b);
+    return { wt: w.own(tf.keep(wt)), b: w.own(tf.keep(b as tf.Tensor1D)) };
+  });
+}
+
+/** 2·sqrt(2/π) and 2·sqrt(2/π)·0.044715: GELU's tanh argument, doubled for the sigmoid form below. */
+const GELU_A = 2 * Math.sqrt(2 / Math.PI);
+const GELU_B = GELU_A * 0.044715;
+
+/**
+ * GELU, tanh approximation (F.gelu(approximate="tanh")): 0.5·x·(1 + tanh(u)) with u = sqrt(2/π)(x + 0.044715x³),
+ * written as x·sigmoid(2u), the same function (1 + tanh(u) = 2·sigmoid(2u)). The wasm backend's tanh is a scalar
+ * loop, about 8 times slower than its sigmoid; in float32 the two forms differ by a few ulps.
+ */
 function gelu(x: tf.Tensor): tf.Tensor {
-  // x·x·x rather than pow(x, 3): the same value, and several times faster on the wasm backend.
-  const cube = tf.mul(tf.mul(x, x), x);
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  const twoU = tf.mul(x, tf.add(GELU_A, tf.mul(GELU_B, tf.mul(x, x))));
+  return tf.mul(x, tf.sigmoid(twoU));
 }
 
 function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-function reshapeTranspose(x: tf.Tensor, shape: number[], perm: number[], outShape: number[]): tf.Tensor {
-  return tf.reshape(tf.transpose(tf.reshape(x, shape), perm), outShape);
-}
-
 // ---- Attention: attention(), SelfAttention, CrossAttention, MLP ---------------------------------------------------
-
-/** softmax(q kᵀ / sqrt(dh) + keyBias) v over batched [N, Lq, dh] x [N, Lk, dh]; keyBias [Lk] is 0 or MASKED. */
-function attention(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, keyBias: tf.Tensor1D | null): tf.Tensor3D {
-  const dh = q.shape[2];
-  let scores: tf.Tensor = tf.div(tf.matMul(q, k, false, true), Math.sqrt(dh));
-  if (keyBias) scores = tf.add(scores, keyBias);
-  return tf.matMul(tf.softmax(scores), v);
-}
 
 /** Heads of width d / nHeads. */
 interface Heads {
@@ -131,38 +148,108 @@ interface Heads {
   dh: number;
 }
 
+/** At most this many rows (samples × positions) share one self-attention product (see SelfAttention). */
+const SELF_ATTENTION_ROWS = 256;
+
+/** Block-diagonal additive masks by (samples, length): 0 within a sample, MASKED across samples (host memory). */
+const sampleMasks = new Map<string, Float32Array>();
+
+function sampleMask(samples: number, L: number): Float32Array {
+  const key = `${samples}x${L}`;
+  let mask = sampleMasks.get(key);
+  if (!mask) {
+    const n = samples * L;
+    mask = new Float32Array(n * n).fill(MASKED);
+    for (let b = 0; b < samples; b++) for (let i = b * L; i < (b + 1) * L; i++) mask.fill(0, i * n + b * L, i * n + (b + 1) * L);
+    sampleMasks.set(key, mask);
+  }
+  return mask;
+}
+
+/**
+ * softmax(q kᵀ / sqrt(dh) + key bias) v for each head and each sample, on the normalised input x̂ (the block's
+ * LayerNorm is folded into the weights). Every product is 2-D: the wasm backend runs those on XNNPACK (and on every
+ * thread of its pool), but batched [B·h, L, L] products on a naive loop at about 3 GFLOP/s, one thread. So, per head,
+ * the rows of up to SELF_ATTENTION_ROWS / L samples go at once against each other, with a block-diagonal mask that
+ * keeps every sample to its own positions: more multiplications than needed (the samples' cross blocks), far less
+ * time. Each head has its own weights (no slicing per call), and two biases need no work at all:
+ * - the keys' bias adds q·b_k to every score of a query, the same for all keys: softmax ignores it;
+ * - the values' bias adds b_v to every output row (the weights of a row sum to 1): folded into the output's bias.
+ */
 class SelfAttention {
-  private readonly qkv: Linear;
+  /** Per head: queries' weights [d, dh] (scaled by 1 / sqrt(dh)) and bias, and values' weights [d, dh]. */
+  private readonly q: Linear[];
+  private readonly v: tf.Tensor2D[];
+  /** Keys' weights transposed, [d, d]: row block i is head i's, so each head's kᵀ is a contiguous slice (a copy). */
+  private readonly kT: tf.Tensor2D;
+  private readonly dh: number;
   private readonly out: Linear;
 
-  constructor(w: WeightReader, prefix: string, d: number, private readonly heads: Heads) {
-    this.qkv = loadLinear(w, `${prefix}.qkv`, d, 3 * d);
-    this.out = loadLinear(w, `${prefix}.out`, d, d);
+  constructor(w: WeightReader, prefix: string, d: number, heads: Heads, ln: LayerNorm) {
+    const { h, dh } = heads;
+    // PyTorch's qkv is one [3d, d] linear: queries, keys, values, each head's dh columns side by side.
+    const qkv = foldLayerNorm(w, ln, loadLinear(w, `${prefix}.qkv`, d, 3 * d));
+    const columns = (part: number, head: number): tf.Tensor2D =>
+      tf.slice(qkv.wt, [0, part * d + head * dh], [d, dh]) as tf.Tensor2D;
+    const bias = (part: number, head: number): tf.Tensor1D => tf.slice(qkv.b as tf.Tensor1D, [part * d + head * dh], [dh]) as tf.Tensor1D;
+    const scale = 1 / Math.sqrt(dh);
+    this.q = Array.from({ length: h }, (_, i) => ({
+      wt: w.own(tf.tidy(() => tf.mul(columns(0, i), scale) as tf.Tensor2D)),
+      b: w.own(tf.tidy(() => tf.mul(bias(0, i), scale) as tf.Tensor1D)),
+    }));
+    this.kT = w.own(tf.tidy(() => tf.transpose(tf.slice(qkv.wt, [0, d], [d, d]))));
+    this.dh = dh;
+    this.v = Array.from({ length: h }, (_, i) => w.own(tf.tidy(() => columns(2, i))));
+    const out = loadLinear(w, `${prefix}.out`, d, d);
+    const valueBias = tf.tidy(() => tf.slice(qkv.b as tf.Tensor1D, [2 * d], [d]));
+    this.out = {
+      wt: out.wt,
+      b: w.own(tf.tidy(() => tf.add(tf.reshape(tf.matMul(tf.reshape(valueBias, [1, d]) as tf.Tensor2D, out.wt), [d]), out.b ?? 0) as tf.Tensor1D)),
+    };
+    valueBias.dispose();
   }
 
-  /** x [B, L, d]; mask is the additive key bias (the encoder's padding) or null. */
-  forward(x: tf.Tensor, mask: tf.Tensor1D | null): tf.Tensor {
+  /** x̂ [B, L, d] (normalised); keyBias [L] is the additive key bias (the encoder's padding) or null. */
+  forward(x: tf.Tensor, keyBias: tf.Tensor1D | null): tf.Tensor {
     const [B, L, d] = x.shape as [number, number, number];
-    const { h, dh } = this.heads;
-    // qkv [B, L, 3d] -> q, k, v [B, L, d] -> [B*h, L, dh] each (three 4-D transposes: wasm has no fast path for the
-    // single 5-D one).
-    const [q, k, v] = tf
-      .split(linear(x, this.qkv), 3, -1)
-      .map((part) => reshapeTranspose(part, [B, L, h, dh], [0, 2, 1, 3], [B * h, L, dh]) as tf.Tensor3D) as [
-      tf.Tensor3D,
-      tf.Tensor3D,
-      tf.Tensor3D,
-    ];
-    // [B*h, L, dh] -> [B, L, d]
-    const attended = reshapeTranspose(attention(q, k, v, mask), [B, h, L, dh], [0, 2, 1, 3], [B, L, d]);
-    return linear(attended, this.out);
+    const rows = tf.reshape(x, [B * L, d]) as tf.Tensor2D;
+    const perGroup = Math.max(1, Math.floor(SELF_ATTENTION_ROWS / L));
+    const groups: tf.Tensor[] = [];
+    for (let first = 0; first < B; first += perGroup) {
+      const samples = Math.min(perGroup, B - first);
+      const n = samples * L;
+      const group = samples === B ? rows : (tf.slice(rows, [first * L, 0], [n, d]) as tf.Tensor2D);
+      // kᵀ of every head, [d, n]: a transposed operand is the slow path on wasm, so kᵀ is computed as such.
+      const keysT = tf.matMul(this.kT, tf.transpose(group));
+      let bias: tf.Tensor | null = samples > 1 ? tf.tensor2d(sampleMask(samples, L), [n, n]) : null;
+      if (keyBias) bias = bias ? tf.add(bias, tf.tile(keyBias, [samples])) : keyBias;
+      const heads = this.q.map((q, i) => {
+        let scores = tf.matMul(linear(group, q) as tf.Tensor2D, tf.slice(keysT, [i * this.dh, 0], [this.dh, n]) as tf.Tensor2D);
+        if (bias) scores = tf.add(scores, bias);
+        return tf.matMul(tf.softmax(scores) as tf.Tensor2D, tf.matMul(group, this.v[i] as tf.Tensor2D));
+      });
+      groups.push(tf.concat(heads, 1));
+    }
+    const attended = groups.length === 1 ? (groups[0] as tf.Tensor) : tf.concat(groups, 0);
+    return tf.reshape(linear(attended, this.out), [B, L, d]);
   }
 }
 
-/** One cross-attention layer's keys and values of the memory, each [h, Lu, dh]. */
+/**
+ * One cross-attention layer's view of the request, made once per request by projectMemory. The memory is the same
+ * for every step and sample, so the query and output projections are folded into it (per head i, with K_i, V_i the
+ * memory's keys and values [Lu, dh], W_q,i the query columns and W_out,i the output rows of head i):
+ *   scores_i = x W_q,i K_iᵀ / sqrt(dh) + b_q,i K_iᵀ / sqrt(dh) + padding bias   -> keys, keyBias
+ *   out      = Σ_i softmax(scores_i) (V_i W_out,i) + b_out                       -> values, CrossAttention.out.b
+ * A step then runs two 2-D matrix products per layer, the same function as q, kᵀ, v and out one by one.
+ */
 export interface LayerKV {
-  k: tf.Tensor3D;
-  v: tf.Tensor3D;
+  /** [d, h·Lu]: the heads' W_q,i K_iᵀ / sqrt(dh) side by side. */
+  keys: tf.Tensor2D;
+  /** [h·Lu]: b_q,i K_iᵀ / sqrt(dh), and MASKED at the padding keys. */
+  keyBias: tf.Tensor1D;
+  /** [h·Lu, d]: the heads' V_i W_out,i stacked. */
+  values: tf.Tensor2D;
 }
 
 /** Queries from the code positions, keys and values from the encoder's memory (projected once per request). */
@@ -171,32 +258,46 @@ class CrossAttention {
   private readonly kv: Linear;
   private readonly out: Linear;
 
-  constructor(w: WeightReader, prefix: string, d: number, private readonly heads: Heads) {
-    this.q = loadLinear(w, `${prefix}.q`, d, d);
+  constructor(w: WeightReader, prefix: string, d: number, private readonly heads: Heads, ln: LayerNorm) {
+    this.q = foldLayerNorm(w, ln, loadLinear(w, `${prefix}.q`, d, d));
     this.kv = loadLinear(w, `${prefix}.kv`, d, 2 * d);
     this.out = loadLinear(w, `${prefix}.out`, d, d);
   }
 
-  /** Keys and values of the memory [Lu, d]: [h, Lu, dh] each. */
-  projectMemory(memory: tf.Tensor2D): LayerKV {
-    const Lu = memory.shape[0];
+  /** The memory [Lu, d] and its additive padding bias [Lu], folded for every step (LayerKV). */
+  projectMemory(memory: tf.Tensor2D, memoryMask: tf.Tensor1D): LayerKV {
+    const [Lu, d] = memory.shape;
     const { h, dh } = this.heads;
-    const kv = tf.transpose(tf.reshape(linear(memory, this.kv), [Lu, 2, h, dh]), [1, 2, 0, 3]);
-    const [k, v] = tf.unstack(kv, 0) as [tf.Tensor3D, tf.Tensor3D];
-    return { k, v };
+    const kv = linear(memory, this.kv) as tf.Tensor2D; // [Lu, 2d]: keys, then values, each head's dh side by side
+    const scale = 1 / Math.sqrt(dh);
+    const keys: tf.Tensor[] = [];
+    const keyBias: tf.Tensor[] = [];
+    const values: tf.Tensor[] = [];
+    for (let i = 0; i < h; i++) {
+      const kT = tf.transpose(tf.slice(kv, [0, i * dh], [Lu, dh])); // [dh, Lu]
+      keys.push(tf.matMul(tf.slice(this.q.wt, [0, i * dh], [d, dh]), kT)); // [d, Lu]
+      if (this.q.b) keyBias.push(tf.matMul(tf.reshape(tf.slice(this.q.b, [i * dh], [dh]), [1, dh]), kT)); // [1, Lu]
+      values.push(tf.matMul(tf.slice(kv, [0, d + i * dh], [Lu, dh]), tf.slice(this.out.wt, [i * dh, 0], [dh, d])));
+    }
+    const bias = tf.tile(memoryMask, [h]);
+    return {
+      keys: tf.mul(tf.concat(keys, 1), scale) as tf.Tensor2D,
+      // The last op makes a tensor of its own: the wasm backend's fused product reads a bias's rank from the tensor
+      // it was first created as, and would see the [1, h·Lu] before a reshape.
+      keyBias: (this.q.b ? tf.add(tf.mul(tf.reshape(tf.concat(keyBias, 1), [h * Lu]), scale), bias) : bias) as tf.Tensor1D,
+      values: tf.concat(values, 0) as tf.Tensor2D,
+    };
   }
 
-  forward(x: tf.Tensor, memoryKV: LayerKV, memoryMask: tf.Tensor1D): tf.Tensor {
+  /** x̂ [B, L, d] (normalised: the block's LayerNorm is folded into the query weights). */
+  forward(x: tf.Tensor, memory: LayerKV): tf.Tensor {
     const [B, L, d] = x.shape as [number, number, number];
-    const { h, dh } = this.heads;
-    // Queries [B, L, h, dh] -> [h, B*L, dh] against the shared keys [h, Lu, dh].
-    const q = reshapeTranspose(linear(x, this.q), [B, L, h, dh], [2, 0, 1, 3], [h, B * L, dh]) as tf.Tensor3D;
-    const attended = reshapeTranspose(attention(q, memoryKV.k, memoryKV.v, memoryMask), [h, B, L, dh], [1, 2, 0, 3], [
-      B,
-      L,
-      d,
-    ]);
-    return linear(attended, this.out);
+    const rows = B * L;
+    const Lu = memory.keyBias.shape[0] / this.heads.h;
+    const scores = tf.fused.matMul({ a: tf.reshape(x, [rows, d]) as tf.Tensor2D, b: memory.keys, bias: memory.keyBias });
+    const weights = tf.reshape(tf.softmax(tf.reshape(scores, [rows, this.heads.h, Lu])), [rows, this.heads.h * Lu]);
+    const out = tf.fused.matMul({ a: weights as tf.Tensor2D, b: memory.values, bias: this.out.b ?? undefined });
+    return tf.reshape(out, [B, L, d]);
   }
 }
 
@@ -204,8 +305,9 @@ class MLP {
   private readonly fc1: Linear;
   private readonly fc2: Linear;
 
-  constructor(w: WeightReader, prefix: string, d: number, dFF: number) {
-    this.fc1 = loadLinear(w, `${prefix}.fc1`, d, dFF);
+  /** ln: the block's LayerNorm before the MLP, folded into fc1. */
+  constructor(w: WeightReader, prefix: string, d: number, dFF: number, ln: LayerNorm) {
+    this.fc1 = foldLayerNorm(w, ln, loadLinear(w, `${prefix}.fc1`, d, dFF));
     this.fc2 = loadLinear(w, `${prefix}.fc2`, dFF, d);
   }
 
@@ -216,45 +318,36 @@ class MLP {
 
 // ---- Block ----------------------------------------------------------------------------------------------------------
 
-/** The memory of one cross-attention layer and its padding bias. */
-interface CrossInput {
-  kv: LayerKV;
-  mask: tf.Tensor1D;
-}
-
 /** Pre-LayerNorm transformer block; with cross-attention, a sublayer between self-attention and MLP. */
 class Block {
-  private readonly ln1: LayerNorm;
   private readonly selfAttn: SelfAttention;
-  private readonly cross: { ln2: LayerNorm; crossAttn: CrossAttention } | null;
-  private readonly ln3: LayerNorm;
+  private readonly crossAttn: CrossAttention | null;
   private readonly mlp: MLP;
 
   constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads, cross: boolean) {
     const d = cfg.d_model;
-    this.ln1 = loadLayerNorm(w, `${prefix}.ln1`, d);
-    this.selfAttn = new SelfAttention(w, `${prefix}.self_attn`, d, heads);
-    this.cross = cross
-      ? { ln2: loadLayerNorm(w, `${prefix}.ln2`, d), crossAttn: new CrossAttention(w, `${prefix}.cross_attn`, d, heads) }
+    // Each LayerNorm's affine part is folded into the linears that read it (foldLayerNorm): a step normalises only.
+    this.selfAttn = new SelfAttention(w, `${prefix}.self_attn`, d, heads, loadLayerNorm(w, `${prefix}.ln1`, d));
+    this.crossAttn = cross
+      ? new CrossAttention(w, `${prefix}.cross_attn`, d, heads, loadLayerNorm(w, `${prefix}.ln2`, d))
       : null;
-    this.ln3 = loadLayerNorm(w, `${prefix}.ln3`, d);
-    this.mlp = new MLP(w, `${prefix}.mlp`, d, cfg.d_ff);
+    this.mlp = new MLP(w, `${prefix}.mlp`, d, cfg.d_ff, loadLayerNorm(w, `${prefix}.ln3`, d));
   }
 
-  /** This block's keys and values of the memory (blocks with cross-attention only). */
-  projectMemory(memory: tf.Tensor2D): LayerKV {
-    if (!this.cross) throw new Error("projectMemory: a block without cross-attention");
-    return this.cross.crossAttn.projectMemory(memory);
+  /** This block's view of the memory (blocks with cross-attention only). */
+  projectMemory(memory: tf.Tensor2D, memoryMask: tf.Tensor1D): LayerKV {
+    if (!this.crossAttn) throw new Error("projectMemory: a block without cross-attention");
+    return this.crossAttn.projectMemory(memory, memoryMask);
   }
 
   /** x [B, L, d]; selfMask is the additive key bias of self-attention (encoder only). */
-  forward(x: tf.Tensor, selfMask: tf.Tensor1D | null, cross: CrossInput | null): tf.Tensor {
-    let y = tf.add(x, this.selfAttn.forward(layerNorm(x, this.ln1), selfMask));
-    if (this.cross) {
+  forward(x: tf.Tensor, selfMask: tf.Tensor1D | null, cross: LayerKV | null): tf.Tensor {
+    let y = tf.add(x, this.selfAttn.forward(normalize(x), selfMask));
+    if (this.crossAttn) {
       if (!cross) throw new Error("block: cross-attention needs the memory");
-      y = tf.add(y, this.cross.crossAttn.forward(layerNorm(y, this.cross.ln2), cross.kv, cross.mask));
+      y = tf.add(y, this.crossAttn.forward(normalize(y), cross));
     }
-    return tf.add(y, this.mlp.forward(layerNorm(y, this.ln3)));
+    return tf.add(y, this.mlp.forward(normalize(y)));
   }
 }
 
@@ -337,7 +430,6 @@ class Denoiser {
   private readonly inProj: Linear;
   private readonly posEmb: tf.Tensor2D;
   private readonly timeMlp: TimeMLP;
-  private readonly lnF: LayerNorm;
   private readonly outProj: Linear;
 
   constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads, private readonly T: number) {
@@ -346,11 +438,10 @@ class Denoiser {
     this.posEmb = w.matrix(`${prefix}.pos_emb`, cfg.max_code_len, d);
     this.timeMlp = new TimeMLP(w, `${prefix}.time_mlp`, d);
     this.layers = loadBlocks(w, prefix, cfg.denoiser_layers, cfg, heads, true);
-    this.lnF = loadLayerNorm(w, `${prefix}.ln_f`, d);
-    this.outProj = loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed);
+    this.outProj = foldLayerNorm(w, loadLayerNorm(w, `${prefix}.ln_f`, d), loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed));
   }
 
-  forward(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: LayerKV[], mask: tf.Tensor1D): tf.Tensor3D {
+  forward(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: LayerKV[]): tf.Tensor3D {
     const Lc = xT.shape[1];
     const d = this.posEmb.shape[1];
     const features = tf.tensor2d(timestepFeatures(t, this.T, d), [1, d]);
@@ -358,9 +449,9 @@ class Denoiser {
     let h = linear(tf.concat([xT, x0Prev], -1), this.inProj);
     h = tf.add(tf.add(h, tf.slice(this.posEmb, [0, 0], [Lc, -1])), tf.expandDims(time, 1));
     this.layers.forEach((layer, i) => {
-      h = layer.forward(h, null, { kv: memoryKV[i] as LayerKV, mask });
+      h = layer.forward(h, null, memoryKV[i] as LayerKV);
     });
-    return linear(layerNorm(h, this.lnF), this.outProj) as tf.Tensor3D;
+    return linear(normalize(h), this.outProj) as tf.Tensor3D;
   }
 }
 
@@ -371,7 +462,6 @@ class Decoder {
   readonly layers: Block[];
   private readonly inProj: Linear;
   private readonly posEmb: tf.Tensor2D;
-  private readonly lnF: LayerNorm;
   private readonly outProj: Linear;
 
   constructor(w: WeightReader, prefix: string, cfg: ModelConfig, heads: Heads) {
@@ -379,17 +469,16 @@ class Decoder {
     this.inProj = loadLinear(w, `${prefix}.in_proj`, cfg.d_embed, d);
     this.posEmb = w.matrix(`${prefix}.pos_emb`, cfg.max_code_len, d);
     this.layers = loadBlocks(w, prefix, cfg.decoder_layers, cfg, heads, true);
-    this.lnF = loadLayerNorm(w, `${prefix}.ln_f`, d);
-    this.outProj = loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed);
+    this.outProj = foldLayerNorm(w, loadLayerNorm(w, `${prefix}.ln_f`, d), loadLinear(w, `${prefix}.out_proj`, d, cfg.d_embed));
   }
 
-  forward(x0hat: tf.Tensor3D, memoryKV: LayerKV[], mask: tf.Tensor1D): tf.Tensor3D {
+  forward(x0hat: tf.Tensor3D, memoryKV: LayerKV[]): tf.Tensor3D {
     const Lc = x0hat.shape[1];
     let h = tf.add(linear(x0hat, this.inProj), tf.slice(this.posEmb, [0, 0], [Lc, -1]));
     this.layers.forEach((layer, i) => {
-      h = layer.forward(h, null, { kv: memoryKV[i] as LayerKV, mask });
+      h = layer.forward(h, null, memoryKV[i] as LayerKV);
     });
-    return linear(layerNorm(h, this.lnF), this.outProj) as tf.Tensor3D;
+    return linear(normalize(h), this.outProj) as tf.Tensor3D;
   }
 }
 
@@ -405,9 +494,8 @@ export interface MemoryKV {
 export interface EncodedUtterance {
   /** Encoder output, [Lu, d_model] (padding rows are computed too; only the real ones mean anything). */
   memory: tf.Tensor2D;
+  /** Every cross-attention layer's view of the memory, its padding bias included. */
   memoryKV: MemoryKV;
-  /** Additive key bias for attention over the memory, [Lu]: 0 at real tokens, a huge negative at padding. */
-  mask: tf.Tensor1D;
   dispose(): void;
 }
 
@@ -417,8 +505,14 @@ export interface EncodedUtterance {
  */
 class Head {
   readonly table: tf.Tensor2D;
+  /**
+   * −2·Lᵀ [d_embed, V] and ‖L_v‖² [V]: x·(−2Lᵀ) + ‖L‖² is the squared distance from x to every embedding less ‖x‖²,
+   * which is the same for all of them, so its argmin is the nearest embedding, in one product.
+   */
+  readonly distance: { weights: tf.Tensor2D; bias: tf.Tensor1D };
+  /** exp(head_log_scale) · Lᵀ: the head is one product with its bias fused in. */
+  private readonly logitWeights: tf.Tensor2D;
   private readonly bias: tf.Tensor1D;
-  private readonly scale: tf.Scalar;
 
   constructor(w: WeightReader, cfg: ModelConfig) {
     const codeEmb = w.matrix("code_emb.weight", cfg.vocab_size, cfg.d_embed);
@@ -428,17 +522,24 @@ class Head {
         return tf.mul(tf.div(codeEmb, rowNorm), Math.sqrt(cfg.d_embed)) as tf.Tensor2D;
       }),
     );
+    // Lᵀ, [d_embed, V]: the wasm backend multiplies by a transposed operand about 9 times slower than by Lᵀ itself.
+    const tableT = tf.transpose(this.table);
+    this.distance = {
+      weights: w.own(tf.tidy(() => tf.mul(tableT, -2) as tf.Tensor2D)),
+      bias: w.own(tf.tidy(() => tf.sum(tf.square(this.table), 1) as tf.Tensor1D)),
+    };
     this.bias = w.vector("head_bias", cfg.vocab_size);
     const logScale = w.tensor("head_log_scale", [1]);
-    this.scale = w.own(tf.tidy(() => tf.exp(tf.reshape(logScale, [])) as tf.Scalar));
+    this.logitWeights = w.own(tf.tidy(() => tf.mul(tableT, tf.exp(tf.reshape(logScale, []))) as tf.Tensor2D));
+    tableT.dispose();
   }
 
   /** z [B, Lc, d_embed] -> logits [B, Lc, V]. */
   forward(z: tf.Tensor3D): tf.Tensor3D {
     const [B, Lc, e] = z.shape;
     const V = this.table.shape[0];
-    const dots = tf.matMul(tf.reshape(z, [-1, e]) as tf.Tensor2D, this.table, false, true);
-    return tf.reshape(tf.add(tf.mul(dots, this.scale), this.bias), [B, Lc, V]) as tf.Tensor3D;
+    const logits = tf.fused.matMul({ a: tf.reshape(z, [-1, e]) as tf.Tensor2D, b: this.logitWeights, bias: this.bias });
+    return tf.reshape(logits, [B, Lc, V]) as tf.Tensor3D;
   }
 }
 
@@ -477,6 +578,11 @@ export class CodeFusionModel {
     return this.head.table;
   }
 
+  /** −2·Lᵀ and ‖L‖² (owned by the model): the terms of the distance to every embedding that depend on L (Head). */
+  embeddingDistance(): { weights: tf.Tensor2D; bias: tf.Tensor1D } {
+    return this.head.distance;
+  }
+
   /** E: encode one utterance (ids and 0/1 mask of the same length) and project its memory for every layer. */
   encode(uttIds: readonly number[], uttMask: readonly number[]): EncodedUtterance {
     this.checkAlive();
@@ -488,38 +594,40 @@ export class CodeFusionModel {
       const ids = tf.tensor1d(Array.from(uttIds), "int32");
       const mask = tf.tensor1d(uttMask.map((m) => (m !== 0 ? 0 : MASKED)), "float32");
       const memory = this.encoder.forward(ids, mask, this.head.table);
-      const project = (layers: Block[]): LayerKV[] => layers.map((layer) => layer.projectMemory(memory));
+      const project = (layers: Block[]): LayerKV[] => layers.map((layer) => layer.projectMemory(memory, mask));
       const projected = [...project(this.denoiser.layers), ...project(this.decoder.layers)];
       // tf.tidy keeps the tensors of what it returns: a flat list, regrouped below.
-      return [memory, mask, ...projected.flatMap((kv) => [kv.k, kv.v])];
+      return [memory, ...projected.flatMap((kv) => [kv.keys, kv.keyBias, kv.values])];
     });
-    const [memory, mask, ...kvTensors] = result as [tf.Tensor2D, tf.Tensor1D, ...tf.Tensor3D[]];
-    const pairs: LayerKV[] = [];
-    for (let i = 0; i < kvTensors.length; i += 2) pairs.push({ k: kvTensors[i] as tf.Tensor3D, v: kvTensors[i + 1] as tf.Tensor3D });
+    const [memory, ...kvTensors] = result as [tf.Tensor2D, ...tf.Tensor[]];
+    const layers: LayerKV[] = [];
+    for (let i = 0; i < kvTensors.length; i += 3) {
+      const [keys, keyBias, values] = kvTensors.slice(i, i + 3) as [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+      layers.push({ keys, keyBias, values });
+    }
     const nDen = this.denoiser.layers.length;
-    const memoryKV: MemoryKV = { denoiser: pairs.slice(0, nDen), decoder: pairs.slice(nDen) };
+    const memoryKV: MemoryKV = { denoiser: layers.slice(0, nDen), decoder: layers.slice(nDen) };
     return {
       memory,
       memoryKV,
-      mask,
       dispose: () => tf.dispose(result),
     };
   }
 
   /** N: x0_hat [B, Lc, d_embed] from x_t [B, Lc, d_embed] at integer time t, and x0_prev (self-conditioning). */
-  denoise(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: MemoryKV, mask: tf.Tensor1D): tf.Tensor3D {
+  denoise(xT: tf.Tensor3D, t: number, x0Prev: tf.Tensor3D, memoryKV: MemoryKV): tf.Tensor3D {
     this.checkAlive();
     this.checkCodeShape(xT, "x_t");
     this.checkCodeShape(x0Prev, "x0_prev");
-    return tf.tidy(() => this.denoiser.forward(xT, t, x0Prev, memoryKV.denoiser, mask));
+    return tf.tidy(() => this.denoiser.forward(xT, t, x0Prev, memoryKV.denoiser));
   }
 
   /** D and H: z [B, Lc, d_embed] and logits [B, Lc, V] of an estimate x0_hat [B, Lc, d_embed]. */
-  decode(x0hat: tf.Tensor3D, memoryKV: MemoryKV, mask: tf.Tensor1D): { z: tf.Tensor3D; logits: tf.Tensor3D } {
+  decode(x0hat: tf.Tensor3D, memoryKV: MemoryKV): { z: tf.Tensor3D; logits: tf.Tensor3D } {
     this.checkAlive();
     this.checkCodeShape(x0hat, "x0_hat");
     return tf.tidy(() => {
-      const z = this.decoder.forward(x0hat, memoryKV.decoder, mask);
+      const z = this.decoder.forward(x0hat, memoryKV.decoder);
       return { z, logits: this.head.forward(z) };
     });
   }

@@ -8,7 +8,10 @@ import type { CodeFusionModel, MemoryKV } from "./model";
 export const PAD_ID = 0;
 
 export interface SampleResult {
-  /** [K][n][Lc]: the argmax ids after each step (what the app shows), the last entry being the final ids. */
+  /**
+   * [·][n][Lc]: the argmax ids after each shown step (every step with the default decodeEvery of 1, what the app
+   * shows), the last entry being the final ids.
+   */
   stepIds: number[][][];
   /** [n][Lc]: argmax ids of the final estimate. */
   finalIds: number[][];
@@ -22,15 +25,23 @@ export interface Candidate {
 }
 
 /**
- * Called after each step with the step index k, its time t and the argmax ids [n][Lc] of the estimate x̂0 (e.g. to
- * show progress). With `noisyView`, also the ids nearest to the noisy latent after the step, x_s / alpha_s: pure
- * noise at first, the code at the end; what "condensing out of noise" looks like (the final step: the final ids).
+ * Called after each shown step with the step index k, its time t and the argmax ids [n][Lc] of the estimate x̂0
+ * (e.g. to show progress). With `noisyView`, also the ids nearest to the noisy latent after the step, x_s / alpha_s:
+ * pure noise at first, the code at the end; what "condensing out of noise" looks like (the final step: the final ids).
  */
 export type StepCallback = (k: number, t: number, ids: number[][], noisyIds?: number[][]) => void;
 
 export interface SampleOptions {
-  /** Also compute the noisy view of every step (one [n·Lc × V] distance matmul per step). */
+  /** Also compute the noisy view of every shown step (one [n·Lc × V] distance product per shown step). */
   noisyView?: boolean;
+  /**
+   * Show every m-th step (k + 1 a multiple of m) and the last: only those steps' ids are read back and decoded, and
+   * only those get a noisy view (training/sample.py decode_every). The others keep their ids on the backend, where
+   * the clamp uses them. Default 1: every step.
+   */
+  decodeEvery?: number;
+  /** Asked before a step that decodeEvery would show: false skips it like decodeEvery does (e.g. a frame-rate cap). */
+  showStep?: (k: number) => boolean;
 }
 
 /** The K (t, s) pairs: t_k = floor((T (K − k) + floor(K / 2)) / K), t_K = 0 (integer arithmetic). */
@@ -65,17 +76,22 @@ async function tokenConfidence(logits: tf.Tensor3D): Promise<{ ids: number[][]; 
   return { ids, confidence };
 }
 
-/** Ids of the table rows nearest (Euclidean) to each vector of x [n, Lc, d]: the "nearest" clamp. */
-function nearestIds(x: tf.Tensor3D, table: tf.Tensor2D): tf.Tensor2D {
+/**
+ * Ids of the table rows nearest (Euclidean) to each vector of x [n, Lc, d]: the "nearest" clamp and the noisy view.
+ * argmin over v of ‖x‖² − 2 x·L_v + ‖L_v‖², leaving out ‖x‖², the same for every v (model.embeddingDistance()).
+ */
+function nearestIds(x: tf.Tensor3D, distance: { weights: tf.Tensor2D; bias: tf.Tensor1D }): tf.Tensor2D {
   return tf.tidy(() => {
     const [n, L, d] = x.shape;
     const flat = tf.reshape(x, [n * L, d]) as tf.Tensor2D;
-    const dist = tf.add(
-      tf.sub(tf.sum(tf.square(flat), -1, true), tf.mul(2, tf.matMul(flat, table, false, true))),
-      tf.sum(tf.square(table), -1),
-    );
+    const dist = tf.fused.matMul({ a: flat, b: distance.weights, bias: distance.bias });
     return tf.reshape(tf.argMin(dist, -1), [n, L]) as tf.Tensor2D;
   });
+}
+
+/** [n][Lc] rows of a flat [n·Lc] id array. */
+function idRows(flat: Int32Array, n: number, Lc: number): number[][] {
+  return Array.from({ length: n }, (_, b) => Array.from(flat.subarray(b * Lc, (b + 1) * Lc)));
 }
 
 /**
@@ -112,7 +128,10 @@ export async function sampleFromNoise(
   }
   const n = noise.length / perSample;
   const pairs = stridedTimesteps(model.T, steps);
+  const decodeEvery = options.decodeEvery ?? 1;
+  if (!Number.isInteger(decodeEvery) || decodeEvery < 1) throw new Error(`decodeEvery must be a positive integer, got ${decodeEvery}`);
   const table = model.embeddingTable();
+  const distance = model.embeddingDistance();
   const encoded = model.encode(uttIds, uttMask);
   let x: tf.Tensor3D = tf.tensor3d(noise, [n, Lc, dEmbed]);
   let x0hat: tf.Tensor3D = tf.zeros([n, Lc, dEmbed]);
@@ -122,21 +141,29 @@ export async function sampleFromNoise(
   try {
     for (let k = 0; k < pairs.length; k++) {
       const [t, s] = pairs[k] as [number, number];
-      const next = model.denoise(x, t, noSelfCond ?? x0hat, encoded.memoryKV, encoded.mask);
+      const next = model.denoise(x, t, noSelfCond ?? x0hat, encoded.memoryKV);
       x0hat.dispose();
       x0hat = next; // self-conditioning reads the raw estimate
       if (k === pairs.length - 1) break; // s = 0: this estimate is the result, decoded below
-      const { z, logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
-      z.dispose();
-      const { ids } = await tokenConfidence(logits);
-      logits.dispose();
-      stepIds.push(ids);
+      const show = (k + 1) % decodeEvery === 0 && (options.showStep?.(k) ?? true);
+      // The argmax of the logits is that of their log-softmax (training/sample.py token_confidence): the per-row
+      // shift does not change the order, so the full-vocabulary softmax is left to the final step.
+      let idsT: tf.Tensor2D | null = null;
+      if (clamp === "decoder" || show) {
+        const { z, logits } = model.decode(x0hat, encoded.memoryKV);
+        z.dispose();
+        idsT = tf.argMax(logits, -1) as tf.Tensor2D;
+        logits.dispose();
+      }
+      const ids = show && idsT ? idRows(await idsT.data<"int32">(), n, Lc) : null;
+      if (ids) stepIds.push(ids);
       const current: tf.Tensor3D = x;
       const estimate: tf.Tensor3D = x0hat;
+      const clampIds = idsT;
       x = tf.tidy(() => {
         let target: tf.Tensor;
-        if (clamp === "decoder") target = tf.gather(table, tf.tensor2d(ids, [n, Lc], "int32"));
-        else if (clamp === "nearest") target = tf.gather(table, nearestIds(estimate, table));
+        if (clamp === "decoder" && clampIds) target = tf.gather(table, clampIds);
+        else if (clamp === "nearest") target = tf.gather(table, nearestIds(estimate, distance));
         else target = estimate;
         const [alphaT, sigmaT] = [model.alpha[t] as number, model.sigma[t] as number];
         const [alphaS, sigmaS] = [model.alpha[s] as number, model.sigma[s] as number];
@@ -144,20 +171,22 @@ export async function sampleFromNoise(
         return tf.add(tf.mul(alphaS, target), tf.mul(sigmaS, eps)) as tf.Tensor3D;
       });
       current.dispose();
-      let noisyIds: number[][] | undefined;
-      if (options.noisyView) {
-        const alphaS = model.alpha[s] as number;
-        const nearest = tf.tidy(() => nearestIds(tf.div(x, alphaS) as tf.Tensor3D, table));
-        const flat = await nearest.data<"int32">();
-        nearest.dispose();
-        noisyIds = Array.from({ length: n }, (_, b) => Array.from(flat.subarray(b * Lc, (b + 1) * Lc)));
+      idsT?.dispose();
+      if (ids) {
+        let noisyIds: number[][] | undefined;
+        if (options.noisyView) {
+          const alphaS = model.alpha[s] as number;
+          const nearest = tf.tidy(() => nearestIds(tf.div(x, alphaS) as tf.Tensor3D, distance));
+          noisyIds = idRows(await nearest.data<"int32">(), n, Lc);
+          nearest.dispose();
+        }
+        onStep?.(k, t, ids, noisyIds);
       }
-      onStep?.(k, t, ids, noisyIds);
       // Let the event loop run between steps: a worker must be able to receive "cancel" during a run (on the cpu
       // backend reading the ids resolves without ever leaving the current task).
       await yieldToEventLoop();
     }
-    const { z, logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
+    const { z, logits } = model.decode(x0hat, encoded.memoryKV);
     z.dispose();
     const { ids: finalIds, confidence } = await tokenConfidence(logits);
     logits.dispose();
@@ -212,7 +241,7 @@ export function rankCandidates(codes: readonly string[], confidences: readonly n
  */
 export async function denoisingLoss(
   model: CodeFusionModel,
-  encoded: { memoryKV: MemoryKV; mask: tf.Tensor1D },
+  encoded: { memoryKV: MemoryKV },
   candidates: readonly (readonly number[])[],
   times: readonly number[],
 ): Promise<number[]> {
@@ -232,15 +261,19 @@ export async function denoisingLoss(
   const ids = tf.tensor2d(rows, [P, Lc], "int32");
   const x0 = tf.gather(model.embeddingTable(), ids) as unknown as tf.Tensor3D; // [P, Lc, d_embed]
   const zeros = tf.zeros([P, Lc, dEmbed]) as tf.Tensor3D;
+  const V = model.config.vocab_size;
+  // Position of each candidate token in the flattened [P, Lc, V] logits.
+  const tokenIndex = tf.tensor1d(rows.flatMap((row, b) => row.map((id, i) => (b * Lc + i) * V + id)), "int32");
   try {
     for (const t of times) {
       const ce = tf.tidy(() => {
         const xT = tf.mul(model.alpha[t] as number, x0) as tf.Tensor3D;
-        const x0hat = model.denoise(xT, t, zeros, encoded.memoryKV, encoded.mask);
-        const { logits } = model.decode(x0hat, encoded.memoryKV, encoded.mask);
-        const logp = tf.logSoftmax(logits, -1);
-        const picked = tf.sum(tf.mul(logp, tf.oneHot(ids, logits.shape[2])), -1); // [P, Lc]
-        return tf.neg(picked);
+        const x0hat = model.denoise(xT, t, zeros, encoded.memoryKV);
+        const { logits } = model.decode(x0hat, encoded.memoryKV);
+        // cross-entropy = logsumexp(logits) − logit of the candidate's token (F.cross_entropy), the token's logit
+        // picked by a gather rather than a [P, Lc, V] one-hot product.
+        const picked = tf.gather(tf.reshape(logits, [-1]), tokenIndex); // [P·Lc]
+        return tf.sub(tf.logSumExp(logits, -1), tf.reshape(picked, [P, Lc]));
       });
       const flat = await ce.data<"float32">();
       ce.dispose();
@@ -251,7 +284,7 @@ export async function denoisingLoss(
       }
     }
   } finally {
-    tf.dispose([ids, x0, zeros]);
+    tf.dispose([ids, x0, zeros, tokenIndex]);
   }
   return totals.map((total) => total / times.length);
 }
@@ -281,15 +314,22 @@ export function distinctCodes(codes: readonly string[]): string[] {
  */
 export async function rankByDenoising(
   model: CodeFusionModel,
-  encoded: { memoryKV: MemoryKV; mask: tf.Tensor1D },
-  pool: readonly string[],
+  encoded: { memoryKV: MemoryKV },
+  fullPool: readonly string[],
   idsOf: (code: string) => number[],
   times: readonly number[],
   topK: number,
-  knownCount = 0,
+  fullKnownCount = 0,
   knownByLoss = true,
 ): Promise<Candidate[]> {
   const Lc = model.config.max_code_len;
+  // Only the codes that can reach the top k are scored (the result is the same): with at least topK known codes the
+  // samples never do, and where the known codes keep their order, neither do the known codes after the first topK.
+  let [pool, knownCount] = [fullPool, fullKnownCount];
+  if (knownCount > 0 && knownCount >= topK) {
+    pool = fullPool.slice(0, knownByLoss ? knownCount : Math.max(0, topK));
+    knownCount = pool.length;
+  }
   // Rank "known-first": the first knownCount codes (the retrieved ones) are ranked among themselves and go first.
   const known = new Set(pool.slice(0, knownCount));
   const scored: { code: string; ids: number[] }[] = [];
