@@ -129,7 +129,8 @@ export function App() {
             />
             {finished && (candidate?.sample ?? 0) >= 0 && (
               <Scrubber
-                steps={run.snapshots.length}
+                snapshotSteps={run.snapshots.map((s) => s.step)}
+                totalSteps={run.snapshots[run.snapshots.length - 1]?.totalSteps ?? run.snapshots.length}
                 value={view.scrub ?? view.lastIndex}
                 onChange={(i) => view.setScrub(i >= view.lastIndex ? null : i)}
               />

@@ -8,6 +8,9 @@ import type { BackendName, CachedFile, WorkerRequest, WorkerResponse } from "../
 import { modelUrl } from "./languages";
 import { INITIAL_RUN, runReducer, type RunRequest, type RunState } from "./runState";
 
+/** One frame at 60 Hz: steps are decoded and shown no more often than a screen refreshes (engine minStepIntervalMs). */
+const FRAME_MS = 1000 / 60;
+
 export type ModelStatus =
   | { state: "idle" }
   | { state: "loading"; language: LanguageId; progress: LoadProgress | null }
@@ -167,7 +170,7 @@ export function useEngine(): EngineHandle {
       currentRun.current = id;
       setNotice(null);
       dispatch({ type: "start", id, request });
-      post({ type: "generate", id, request: { ...request, decodeEvery: 1 } });
+      post({ type: "generate", id, request: { ...request, decodeEvery: 1, minStepIntervalMs: FRAME_MS } });
     },
     [post],
   );

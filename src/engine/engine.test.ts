@@ -393,6 +393,17 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(sparse[sparse.length - 1]).toEqual(all[all.length - 1]);
   });
 
+  it("minStepIntervalMs skips the steps a screen could not show, never the first or the final one, and changes no result", async () => {
+    const request = { utterance: UTTERANCE, seed: 3, steps: 7, samples: 4 };
+    const all = await collect(engine.generate(request));
+    // No step comes an hour after the last one shown: only the first step and the final item are yielded.
+    const capped = await collect(engine.generate({ ...request, minStepIntervalMs: 3_600_000 }));
+    expect(capped.map((i) => i.step)).toEqual([1, 7]);
+    expect(capped[0]).toEqual(all[0]);
+    expect(capped[1]).toEqual(all[all.length - 1]);
+    await expect(engine.generate({ ...request, minStepIntervalMs: -1 }).next()).rejects.toThrow(/minStepIntervalMs/);
+  });
+
   it("different seeds give different samples (at least sometimes)", async () => {
     const finals = new Set<string>();
     for (const seed of [1, 2, 3, 4]) {

@@ -42,6 +42,12 @@ export interface GenerationRequest {
   seed: number;
   /** Yield an intermediate item every this many steps (default 1); the final item is always yielded. */
   decodeEvery?: number;
+  /**
+   * Skip an intermediate item when less than this many ms have passed since the last one (default 0: none skipped):
+   * a screen shows one frame per refresh, so decoding steps faster than that is work nobody sees. The first step
+   * and the final item are always yielded; a skipped step is not read back or decoded at all.
+   */
+  minStepIntervalMs?: number;
   /** The column names of the table the request is about (CF): a model with column slots names its columns as
    * c[k]. Ignored by other models. */
   header?: readonly string[];
@@ -209,6 +215,11 @@ export class Engine {
     const steps = checkInteger(request.steps ?? this.sampler.steps, "steps", 1, this.model.T);
     const n = checkInteger(request.samples ?? this.sampler.samples, "samples", 1, MAX_SAMPLES);
     const decodeEvery = checkInteger(request.decodeEvery ?? 1, "decodeEvery", 1, Number.MAX_SAFE_INTEGER);
+    const minStepIntervalMs = request.minStepIntervalMs ?? 0;
+    if (!Number.isFinite(minStepIntervalMs) || minStepIntervalMs < 0) {
+      throw new RangeError(`minStepIntervalMs must be a finite number ≥ 0, got ${minStepIntervalMs}`);
+    }
+    let lastShownAt = -Infinity;
     if (!Number.isFinite(request.seed)) throw new RangeError(`seed must be a finite number, got ${request.seed}`);
     if (signal?.aborted) throw abortError();
 
@@ -249,13 +260,14 @@ export class Engine {
       this.sampler.clamp,
       (k, t, ids, noisyIds) => {
         if (stopped || signal?.aborted) throw abortError();
-        if (k === steps - 1 || (k + 1) % decodeEvery !== 0) return; // the final item is built from the result
+        if (k === steps - 1) return; // the final item is built from the result
+        lastShownAt = performance.now();
         const noisy = decodeNoisy(noisyIds ?? ids);
         const samples = decode(ids).map((code, i) => ({ code, noisy: noisy[i] as string }));
         queue.push({ step: k + 1, totalSteps: steps, t, truncatedTokens, samples, done: false });
         notify();
       },
-      { noisyView: true },
+      { noisyView: true, decodeEvery, showStep: () => performance.now() - lastShownAt >= minStepIntervalMs },
     ).then(
       (result): Outcome => ({ ok: true, confidence: result.confidence, finalIds: result.finalIds }),
       (error: unknown): Outcome => ({ ok: false, error }),
@@ -374,6 +386,14 @@ export class Engine {
    */
   countTokens(text: string): number {
     return this.conditioner ? encodeSlotted(this.tokenizer, this.slotText(text)).length : this.tokenizer.encode(text).length;
+  }
+
+  /**
+   * Tokens the encoder reads for a request: the request and, with retrieval, its neighbours' codes (the memory every
+   * cross-attention layer attends to; the benches count FLOPs with it).
+   */
+  encoderInputLength(utterance: string, header: readonly string[] | null = null): number {
+    return this.prepare(utterance, header).prepared.inputIds.length;
   }
 
   /**

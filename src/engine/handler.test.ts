@@ -140,6 +140,14 @@ describe("worker handler: generate and cancel", () => {
     expect(take().map((m) => m.type)).toEqual(["step", "step", "step", "done"]);
   });
 
+  it("passes the page's frame-rate cap through: a run whose steps come faster than it posts the first step and the last", async () => {
+    const { handle, post, take } = await loaded();
+    await handle({ type: "generate", id: "g1", request: { utterance: UTTERANCE, seed: 1, steps: 4, minStepIntervalMs: 3_600_000 } }, post);
+    expect(take().map((m) => (m.type === "step" ? `step ${m.step.step}` : m.type))).toEqual(["step 1", "step 4", "done"]);
+    await handle({ type: "generate", id: "g2", request: { utterance: UTTERANCE, seed: 1, minStepIntervalMs: "16" } }, post);
+    expect(take()).toEqual([{ type: "error", id: "g2", message: "unknown or malformed message (generate)" }]);
+  });
+
   it("a cancel during the run ends it with a cancelled error and no done", async () => {
     const { handle, posted, take } = await loaded();
     const cancelling = (m: WorkerResponse): void => {

@@ -65,6 +65,7 @@ function isGenerationRequest(value: unknown): value is GenerationRequest {
     optionalNumber("steps") &&
     optionalNumber("samples") &&
     optionalNumber("decodeEvery") &&
+    optionalNumber("minStepIntervalMs") &&
     (value.header === undefined || (Array.isArray(value.header) && value.header.every((h) => typeof h === "string")))
   );
 }

@@ -2,13 +2,17 @@
 import { useEffect, useId, useRef } from "react";
 
 interface Props {
-  steps: number;
+  /** The denoising step of each snapshot (1-based): every step, or those shown when steps came faster than frames. */
+  snapshotSteps: readonly number[];
+  /** The run's K. */
+  totalSteps: number;
   /** 0-based index into the snapshots */
   value: number;
   onChange: (index: number) => void;
 }
 
-export function Scrubber({ steps, value, onChange }: Props) {
+export function Scrubber({ snapshotSteps, totalSteps, value, onChange }: Props) {
+  const steps = snapshotSteps.length;
   const id = useId();
   const timer = useRef<ReturnType<typeof setInterval> | null>(null);
   const stop = (): void => {
@@ -34,7 +38,7 @@ export function Scrubber({ steps, value, onChange }: Props) {
   return (
     <div className="scrubber">
       <label htmlFor={id}>
-        Replay: step {value + 1} of {steps}
+        Replay: step {snapshotSteps[value] ?? value + 1} of {totalSteps}
       </label>
       <input
         id={id}
