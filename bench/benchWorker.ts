@@ -1,11 +1,13 @@
-// The browser side of `npm run bench` (scripts/bench.mjs): bench/benchmark.ts on one backend, with the bundle
-// fetched like the app fetches it (loader.ts, Cache API). Publishes the result as window.benchResult.
+// The worker of `npm run bench`'s page (bench.ts starts it with the page's query): bench/benchmark.ts on one
+// backend, in a Web Worker as the app runs its engine (worker.ts), with the bundle fetched like the app fetches it
+// (loader.ts, Cache API). Posts {log} lines, then {result}.
 //   ?backend=webgpu|wasm|webgl|cpu   (default: the app's automatic choice)
 //   ?model=/models/cf/               (default: the first of /models/{cf,bash,python}/ with a manifest, else the golden bundle)
 //   ?only=warm                       (a warm load alone: run it in a new page after a full run, whose load filled the cache)
 //   ?plan=default|slow               (default: slow for software WebGPU/WebGL and the cpu backend)
+//   ?threads=1                       (wasm: at most this many threads; default: every core the page may use)
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, probeWebGpu } from "../src/engine/backend";
+import { initBackend, probeWebGpu, wasmThreadCount } from "../src/engine/backend";
 import { isBackendName } from "../src/engine/protocol";
 import { DEFAULT_PLAN, runBenchmark, SLOW_BACKEND_PLAN, type BenchResult } from "./benchmark";
 import { clearCachedModels, loadBundle } from "../src/engine/loader";
@@ -13,19 +15,18 @@ import { WASM_PATHS } from "../src/engine/wasmPaths";
 
 export type BenchPageResult = BenchResult | { error: string };
 
-declare global {
-  interface Window {
-    benchResult?: BenchPageResult;
-  }
+/** What the worker posts to the page. */
+export type BenchMessage = { log: string } | { result: BenchPageResult };
+
+function post(message: BenchMessage): void {
+  (self as unknown as { postMessage(m: BenchMessage): void }).postMessage(message);
 }
 
 const MODEL_CANDIDATES = ["/models/cf/", "/models/bash/", "/models/python/"];
 const GOLDEN = "/testdata/golden/";
 
-const logElement = document.getElementById("log");
 function log(message: string): void {
-  console.log(`[bench] ${message}`);
-  if (logElement) logElement.textContent += `${message}\n`;
+  post({ log: message });
 }
 
 /** The dev server answers unknown paths with index.html (status 200): a manifest is JSON of our format. */
@@ -54,12 +55,12 @@ async function deviceDescription(backend: string): Promise<{ device: string; sof
   }
   if (backend === "wasm") {
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-    const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-    return { device: `WebAssembly, SIMD ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"}`, software: false };
+    const threads = await wasmThreadCount();
+    return { device: `WebAssembly, SIMD ${simd ? "on" : "off"}, ${threads} thread${threads > 1 ? "s" : ""}`, software: false };
   }
   if (backend === "webgl") {
     const version = tf.env().getNumber("WEBGL_VERSION");
-    const gl = document.createElement("canvas").getContext("webgl2");
+    const gl = new OffscreenCanvas(1, 1).getContext("webgl2");
     const debug = gl?.getExtension("WEBGL_debug_renderer_info");
     const renderer = gl ? String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) : "unknown renderer";
     return { device: `WebGL ${version}: ${renderer}`, software: /swiftshader|llvmpipe|software/i.test(renderer) };
@@ -67,10 +68,15 @@ async function deviceDescription(backend: string): Promise<{ device: string; sof
   return { device: "plain JavaScript (tfjs cpu backend)", software: false };
 }
 
-async function run(): Promise<BenchResult> {
-  const params = new URLSearchParams(location.search);
+async function run(query: string): Promise<BenchResult> {
+  const params = new URLSearchParams(query);
   const requested = params.get("backend");
-  const choice = await initBackend({ override: isBackendName(requested) ? requested : undefined, wasmPaths: WASM_PATHS });
+  const maxThreads = Number(params.get("threads") ?? NaN);
+  const choice = await initBackend({
+    override: isBackendName(requested) ? requested : undefined,
+    wasmPaths: WASM_PATHS,
+    ...(Number.isInteger(maxThreads) && maxThreads >= 1 ? { maxWasmThreads: maxThreads } : {}),
+  });
   if (isBackendName(requested) && choice.backend !== requested) {
     throw new Error(`${requested} was requested but ${choice.backend} runs (${choice.reason})`);
   }
@@ -97,6 +103,7 @@ async function run(): Promise<BenchResult> {
       backend: choice.backend,
       reason: choice.reason,
       device,
+      threads: choice.backend === "wasm" ? await wasmThreadCount() : null,
       modelUrl,
       plan,
       ...(only === "warm" || only === "cold" ? { loadOnly: only } : {}),
@@ -104,10 +111,8 @@ async function run(): Promise<BenchResult> {
   );
 }
 
-const output = document.getElementById("result");
-run()
-  .catch((err: unknown): BenchPageResult => ({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }))
-  .then((result) => {
-    window.benchResult = result;
-    if (output) output.textContent = JSON.stringify(result, null, 2);
-  });
+self.onmessage = (event: MessageEvent<{ query: string }>): void => {
+  run(event.data.query)
+    .catch((err: unknown): BenchPageResult => ({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }))
+    .then((result) => post({ result }));
+};

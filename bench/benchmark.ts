@@ -15,7 +15,6 @@
 //   - floor: matmul FLOPs of one step (flops.ts) / peak, and the ratio measured step time / floor.
 import * as tf from "@tensorflow/tfjs-core";
 import type { BundleManifest } from "../src/bundle/manifest";
-import { createCodeTokenizer } from "../src/tokenizer/index";
 import { Engine } from "../src/engine/engine";
 import { denoisingStepFlops, matMulFlops } from "../src/engine/flops";
 import type { LoadedBundle } from "../src/engine/loader";
@@ -41,6 +40,8 @@ export interface BenchPlan {
   peakSize: number;
   utterance: string;
   seed: number;
+  /** Profile every kernel of a step (two more generations; too slow for software backends). */
+  accountKernels: boolean;
   /** Why the plan differs from the default (shown in the table). */
   note?: string;
 }
@@ -57,6 +58,7 @@ export const DEFAULT_PLAN: BenchPlan = {
   peakSize: 1024,
   utterance: "highlight cells in column B that are greater than 100",
   seed: 1,
+  accountKernels: true,
 };
 
 /** For software WebGPU / WebGL (SwiftShader: 29–65× slower than wasm per step, docs/benchmarks.md) and the plain-JS cpu backend. */
@@ -67,6 +69,7 @@ export const SLOW_BACKEND_PLAN: BenchPlan = {
   repBudgetMs: 5_000,
   peakSize: 512,
   fallbackKs: [3, 6],
+  accountKernels: false,
   note: "slow backend: one repetition per point, K whose run is predicted over 30 s skipped, peak from a 512² matMul",
 };
 
@@ -102,8 +105,10 @@ export interface GenerationTiming {
 export interface StepTiming {
   n: number;
   method: string;
-  /** Least-squares slope of generation ms over K. */
+  /** Least-squares slope of generation ms over K, final-only (nothing decoded into text between steps). */
   msPerStep: number | null;
+  /** The same slope with every step decoded and shown (decodeEvery 1, as the app runs), where measured. */
+  shownMsPerStep?: number | null;
   /** Per-request cost (K → 0 extrapolation). */
   interceptMs: number | null;
   medianIntervalMs: number | null;
@@ -113,6 +118,24 @@ export interface StepTiming {
   floorMs: number | null;
   /** msPerStep / floorMs. */
   floorRatio: number | null;
+}
+
+/** One kernel's share of a denoising step (n = generationSamples): launches and ms per step. */
+export interface KernelShare {
+  kernel: string;
+  callsPerStep: number;
+  msPerStep: number;
+}
+
+export interface KernelAccount {
+  /** Final-only runs profiled (tf.profile): the per-step figures are their difference over the difference in K. */
+  Ks: [number, number];
+  n: number;
+  /** Kernels launched per step (tf.profile's list; reshapes, which move no data, included). */
+  callsPerStep: number;
+  /** Kernel time per step as tf.profile measures it (each kernel timed on its own, so a little above the step). */
+  msPerStep: number;
+  kernels: KernelShare[];
 }
 
 export interface PeakTiming {
@@ -145,6 +168,8 @@ export interface BenchResult {
   reason: string;
   /** The adapter or backend detail (WebGPU adapter description, wasm SIMD/threads). */
   device: string;
+  /** wasm: the threads of its pool (1: single-threaded); null on other backends. */
+  threads: number | null;
   model: ModelInfo;
   modelUrl: string;
   plan: BenchPlan;
@@ -154,6 +179,8 @@ export interface BenchResult {
   steps: StepTiming[];
   generations: GenerationTiming[];
   finalOnly?: GenerationTiming;
+  /** Every kernel launched per step, by kernel name (matrix products by operand shapes). */
+  kernels?: KernelAccount;
   tensorsLeaked: number;
   totalMs: number;
   notes: string[];
@@ -224,6 +251,54 @@ export async function timedLoad(deps: BenchDeps): Promise<{ engine: Engine; bund
   const timing: LoadTiming = { fetchMs: t1 - t0, engineMs: t2 - t1, warmUpMs: t3 - t2, totalMs: t3 - t0 };
   if (fromCache !== undefined) timing.fromCache = fromCache;
   return { engine, bundle, timing };
+}
+
+/** Kernel name and, for matrix products, the operand shapes (what tells the products of a step apart). */
+function kernelKey(name: string, inputShapes: number[][]): string {
+  return /MatMul/.test(name) ? `${name} ${inputShapes.slice(0, 2).map((s) => s.join("×")).join(" · ")}` : name;
+}
+
+/**
+ * Accounts for every kernel of a denoising step: tf.profile over two final-only generations of K1 < K2 steps; the
+ * difference per kernel divided by K2 − K1 is what one step launches (the per-request work, the same in both,
+ * drops out).
+ */
+export async function accountKernels(engine: Engine, utterance: string, n: number, seed: number, Ks: [number, number]): Promise<KernelAccount> {
+  const profiles: Map<string, { calls: number; ms: number }>[] = [];
+  for (const K of Ks) {
+    const info = await tf.profile(async () => {
+      await timeGeneration(engine, utterance, K, n, K, seed);
+      return [] as tf.Tensor[];
+    });
+    const byKernel = new Map<string, { calls: number; ms: number }>();
+    for (const k of info.kernels) {
+      // Composite ops (names ending in __op) are listed besides the kernels they run: counting both would count twice.
+      if (k.name.endsWith("__op")) continue;
+      const key = kernelKey(k.name, k.inputShapes as number[][]);
+      const entry = byKernel.get(key) ?? { calls: 0, ms: 0 };
+      entry.calls += 1;
+      entry.ms += Number(await k.kernelTimeMs);
+      byKernel.set(key, entry);
+    }
+    profiles.push(byKernel);
+  }
+  const [small, large] = profiles as [Map<string, { calls: number; ms: number }>, Map<string, { calls: number; ms: number }>];
+  const dK = Ks[1] - Ks[0];
+  const kernels: KernelShare[] = [];
+  for (const [kernel, big] of large) {
+    const few = small.get(kernel) ?? { calls: 0, ms: 0 };
+    const callsPerStep = (big.calls - few.calls) / dK;
+    if (callsPerStep <= 0) continue;
+    kernels.push({ kernel, callsPerStep, msPerStep: Math.max(0, big.ms - few.ms) / dK });
+  }
+  kernels.sort((a, b) => b.msPerStep - a.msPerStep);
+  return {
+    Ks,
+    n,
+    callsPerStep: kernels.reduce((sum, k) => sum + k.callsPerStep, 0),
+    msPerStep: kernels.reduce((sum, k) => sum + k.msPerStep, 0),
+    kernels,
+  };
 }
 
 /** One whole generation; its time, and the times between consecutive yielded items. */
@@ -329,6 +404,7 @@ export interface RunOptions {
   backend: string;
   reason: string;
   device: string;
+  threads?: number | null;
   modelUrl: string;
   plan?: BenchPlan;
   /** Only the load timings (e.g. a warm load in a new page). */
@@ -353,12 +429,13 @@ export async function runBenchmark(deps: BenchDeps, options: RunOptions): Promis
   else load.cold = first.timing;
   log(`load ${options.loadOnly ?? "cold"}: ${first.timing.totalMs.toFixed(0)} ms`);
   const manifest = bundle.manifest;
-  const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
-  const utteranceTokens = Math.min(tokenizer.encode(plan.utterance).length, manifest.model.max_utterance_len);
+  // The memory the cross-attention reads: the request and, with retrieval, its neighbours' codes.
+  const utteranceTokens = engine.encoderInputLength(plan.utterance);
   const result: BenchResult = {
     backend: options.backend,
     reason: options.reason,
     device: options.device,
+    threads: options.threads ?? null,
     model: modelInfo(manifest),
     modelUrl: options.modelUrl,
     plan,
@@ -410,26 +487,34 @@ export async function runBenchmark(deps: BenchDeps, options: RunOptions): Promis
     const defaultK = manifest.sampler.steps;
     result.finalOnly = await measureK(engine, plan, defaultK, nGen, defaultK, predict(defaultK, nGen), log);
 
-    // 6. Step time per n: the sweep for n = generationSamples, two more K for the others.
+    // 6. Step time per n: the model's step from final-only runs (decodeEvery = K: nothing decoded into text between
+    // steps) at two K; for n = generationSamples also the step as the app shows it (the decodeEvery 1 sweep).
     for (const n of plan.stepSamples) {
       await warmShapes(n);
       const flops = denoisingStepFlops(manifest.model, n, utteranceTokens);
-      let timings: GenerationTiming[];
-      if (n === nGen) timings = result.generations;
-      else if (predict(Math.max(...plan.stepKs), n) > plan.maxRunMs) timings = [];
-      else {
-        timings = [];
-        for (const K of plan.stepKs) timings.push(await measureK(engine, plan, K, n, 1, predict(K, n), log));
+      let timings: GenerationTiming[] = [];
+      if (predict(Math.max(...plan.stepKs), n) <= plan.maxRunMs) {
+        for (const K of plan.stepKs) timings.push(await measureK(engine, plan, K, n, K, predict(K, n), log));
       }
       if (timings.filter((g) => g.ms !== null).length < 2) {
         // A slow backend: the slope from two small K (always run) instead.
         timings = [];
-        for (const K of plan.fallbackKs) timings.push(await measureK(engine, plan, K, n, 1, null, log));
+        for (const K of plan.fallbackKs) timings.push(await measureK(engine, plan, K, n, K, null, log));
         notes.push(`n = ${n}: step time from K = ${plan.fallbackKs.join(" and ")} (the planned K would not fit)`);
       }
       const step = stepTiming(n, timings, flops, result.peak);
+      if (n === nGen) {
+        const shown = stepTiming(n, result.generations, flops, result.peak);
+        step.shownMsPerStep = shown.msPerStep;
+        step.medianIntervalMs = shown.medianIntervalMs;
+      }
       result.steps.push(step);
-      log(`step n=${n}: ${step.msPerStep?.toFixed(2)} ms (interval median ${step.medianIntervalMs?.toFixed(2)} ms)`);
+      log(`step n=${n}: ${step.msPerStep?.toFixed(2)} ms; every step shown ${step.shownMsPerStep?.toFixed(2) ?? "–"} ms`);
+    }
+    // 7. Every kernel of a step, on backends fast enough to profile two more generations.
+    if (plan.accountKernels) {
+      result.kernels = await accountKernels(engine, plan.utterance, nGen, plan.seed, [Math.max(1, Math.round(defaultK / 2)), defaultK]);
+      log(`kernels: ${result.kernels.callsPerStep.toFixed(0)} per step, ${result.kernels.msPerStep.toFixed(1)} ms`);
     }
     const skipped = result.generations.filter((g) => g.skipped).map((g) => g.K);
     if (skipped.length > 0) notes.push(`K = ${skipped.join(", ")} skipped: predicted over ${plan.maxRunMs / 1000} s per run`);

@@ -90,6 +90,8 @@ export interface BackendOptions {
   /** Where the wasm binaries are served (tfjs-backend-wasm's setWasmPaths): a prefix or a file → URL map. */
   wasmPaths?: string | Record<string, string>;
   probe?: WebGpuProbe;
+  /** At most this many wasm threads (the bench's single-threaded runs); default: as many as wasmThreads allows. */
+  maxWasmThreads?: number;
 }
 
 export interface BackendChoice {
@@ -138,10 +140,13 @@ async function registerBackend(name: BackendName, options: BackendOptions): Prom
       if (!wasmConfigured) {
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
         wasmThreadPlan = wasmThreads();
-        if (wasmThreadPlan.threads > 1) {
-          liftWasmThreadCap(wasmThreadPlan.threads);
-          wasm.setThreadsCount(wasmThreadPlan.threads);
+        const cap = options.maxWasmThreads;
+        if (cap !== undefined && cap >= 1 && cap < wasmThreadPlan.threads) {
+          wasmThreadPlan = { threads: Math.floor(cap), why: cap < 2 ? "single-threaded: one thread was requested" : "" };
         }
+        if (wasmThreadPlan.threads > 1) liftWasmThreadCap(wasmThreadPlan.threads);
+        // Also 1 explicitly: in an isolated page tfjs would otherwise pick hardwareConcurrency / 2 by itself.
+        wasm.setThreadsCount(wasmThreadPlan.threads);
         wasmConfigured = true;
       }
       return;
@@ -199,10 +204,15 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
 
 /** What the status line says of the active wasm backend's threads: "2 threads", or "single-threaded: why". */
 async function wasmThreadsInUse(): Promise<string> {
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  const threads = wasm.getThreadsCount();
+  const threads = await wasmThreadCount();
   if (threads > 1) return `${threads} threads`;
   return wasmThreadPlan.why || "single-threaded";
+}
+
+/** The thread count of the wasm backend's pool (1 without threads). */
+export async function wasmThreadCount(): Promise<number> {
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  return Math.max(1, wasm.getThreadsCount());
 }
 
 /**
