@@ -16,6 +16,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { BundleManifest } from "../src/bundle/manifest";
 import { Engine } from "../src/engine/engine";
+import { CodeFusionModel } from "../src/engine/model";
+import { gaussianNoise } from "../src/engine/random";
+import { sampleFromNoise } from "../src/engine/sampler";
+import { dequantize } from "../src/engine/weights";
 import { denoisingStepFlops, matMulFlops } from "../src/engine/flops";
 import type { LoadedBundle } from "../src/engine/loader";
 
@@ -259,15 +263,26 @@ function kernelKey(name: string, inputShapes: number[][]): string {
 }
 
 /**
- * Accounts for every kernel of a denoising step: tf.profile over two final-only generations of K1 < K2 steps; the
- * difference per kernel divided by K2 − K1 is what one step launches (the per-request work, the same in both,
- * drops out).
+ * Accounts for every kernel of a denoising step: tf.profile over two final-only sampler runs (the engine's
+ * sampleFromNoise on the request's encoder input) of K1 < K2 steps; the difference per kernel divided by K2 − K1 is
+ * what one step launches (the encoder and the final decoding, the same in both, drop out; the ranking, whose pool
+ * depends on the samples, is outside the sampler).
  */
-export async function accountKernels(engine: Engine, utterance: string, n: number, seed: number, Ks: [number, number]): Promise<KernelAccount> {
+export async function accountKernels(
+  model: CodeFusionModel,
+  utteranceIds: readonly number[],
+  n: number,
+  seed: number,
+  Ks: [number, number],
+): Promise<KernelAccount> {
+  const { max_code_len: Lc, d_embed: dEmbed } = model.config;
+  const noise = gaussianNoise(seed, n * Lc * dEmbed);
+  const mask = utteranceIds.map(() => 1);
   const profiles: Map<string, { calls: number; ms: number }>[] = [];
   for (const K of Ks) {
+    await sampleFromNoise(model, utteranceIds, mask, K, noise, "decoder", undefined, { decodeEvery: K }); // compiles
     const info = await tf.profile(async () => {
-      await timeGeneration(engine, utterance, K, n, K, seed);
+      await sampleFromNoise(model, utteranceIds, mask, K, noise, "decoder", undefined, { decodeEvery: K });
       return [] as tf.Tensor[];
     });
     const byKernel = new Map<string, { calls: number; ms: number }>();
@@ -430,7 +445,8 @@ export async function runBenchmark(deps: BenchDeps, options: RunOptions): Promis
   log(`load ${options.loadOnly ?? "cold"}: ${first.timing.totalMs.toFixed(0)} ms`);
   const manifest = bundle.manifest;
   // The memory the cross-attention reads: the request and, with retrieval, its neighbours' codes.
-  const utteranceTokens = engine.encoderInputLength(plan.utterance);
+  const utteranceIds = engine.encoderInput(plan.utterance);
+  const utteranceTokens = utteranceIds.length;
   const result: BenchResult = {
     backend: options.backend,
     reason: options.reason,
@@ -513,7 +529,12 @@ export async function runBenchmark(deps: BenchDeps, options: RunOptions): Promis
     }
     // 7. Every kernel of a step, on backends fast enough to profile two more generations.
     if (plan.accountKernels) {
-      result.kernels = await accountKernels(engine, plan.utterance, nGen, plan.seed, [Math.max(1, Math.round(defaultK / 2)), defaultK]);
+      const model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
+      try {
+        result.kernels = await accountKernels(model, utteranceIds, nGen, plan.seed, [Math.max(1, Math.round(defaultK / 2)), defaultK]);
+      } finally {
+        model.dispose();
+      }
       log(`kernels: ${result.kernels.callsPerStep.toFixed(0)} per step, ${result.kernels.msPerStep.toFixed(1)} ms`);
     }
     const skipped = result.generations.filter((g) => g.skipped).map((g) => g.K);

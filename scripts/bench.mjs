@@ -457,10 +457,11 @@ function modelSection(entry, lines) {
     const first = accounted[0].res.kernels;
     lines.push("", "### Kernels per step", "");
     lines.push(
-      `Every kernel one denoising step launches (n = ${first.n}): \`tf.profile\` over final-only generations of ` +
-        `K = ${first.Ks[0]} and ${first.Ks[1]} steps, the difference divided by ${first.Ks[1] - first.Ks[0]}, so the per-request work ` +
-        "drops out. Matrix products by their operands' shapes. Each kernel is timed on its own, so the sum is a little " +
-        "above the step.",
+      `Every kernel one denoising step launches (n = ${first.n}): \`tf.profile\` over two runs of the engine's sampler ` +
+        `(\`sampleFromNoise\` on the request's encoder input, final-only) of K = ${first.Ks[0]} and ${first.Ks[1]} steps, the ` +
+        `difference divided by ${first.Ks[1] - first.Ks[0]}, so the encoder and the final decoding drop out. Matrix products by ` +
+        "their operands' shapes. The launch counts are exact; the times are differences of two profiled runs, each kernel " +
+        "timed on its own: rough for small kernels, with two threads especially.",
       "",
     );
     const keys = [];

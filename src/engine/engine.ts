@@ -389,11 +389,11 @@ export class Engine {
   }
 
   /**
-   * Tokens the encoder reads for a request: the request and, with retrieval, its neighbours' codes (the memory every
-   * cross-attention layer attends to; the benches count FLOPs with it).
+   * The token ids the encoder reads for a request: the request and, with retrieval, its neighbours' codes (the memory
+   * every cross-attention layer attends to; the benches count FLOPs with its length and profile steps with it).
    */
-  encoderInputLength(utterance: string, header: readonly string[] | null = null): number {
-    return this.prepare(utterance, header).prepared.inputIds.length;
+  encoderInput(utterance: string, header: readonly string[] | null = null): number[] {
+    return [...this.prepare(utterance, header).prepared.inputIds];
   }
 
   /**
