@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { parseManifest, type BundleManifest } from "../bundle/manifest";
@@ -402,6 +402,16 @@ describe("Engine (golden bundle, cpu)", () => {
     expect(capped[0]).toEqual(all[0]);
     expect(capped[1]).toEqual(all[all.length - 1]);
     await expect(engine.generate({ ...request, minStepIntervalMs: -1 }).next()).rejects.toThrow(/minStepIntervalMs/);
+  });
+
+  it("encodes a request once: the sampler and the ranking read the same encoding", async () => {
+    const encode = vi.spyOn(CodeFusionModel.prototype, "encode");
+    try {
+      await collect(engine.generate({ utterance: UTTERANCE, seed: 4, steps: 3 }));
+      expect(encode).toHaveBeenCalledTimes(1);
+    } finally {
+      encode.mockRestore();
+    }
   });
 
   it("different seeds give different samples (at least sometimes)", async () => {

@@ -7,7 +7,7 @@ import { SlotTagger, slotRequest } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
 import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 import type { LoadedBundle } from "./loader";
-import { CodeFusionModel } from "./model";
+import { CodeFusionModel, type EncodedUtterance } from "./model";
 import { gaussianNoise } from "./random";
 import { Channel } from "./channel";
 import {
@@ -251,6 +251,8 @@ export class Engine {
     const decode = (ids: number[][]): string[] => ids.map((row) => text(codeIds(row)));
     const decodeNoisy = (ids: number[][]): string[] =>
       ids.map((row) => text(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
+    // The request's encoding (encoder, every cross-attention layer's memory): once for the sampler and the ranking.
+    const encoded = this.model.encode(uttIds, uttMask);
     const outcome: Promise<Outcome> = sampleFromNoise(
       this.model,
       uttIds,
@@ -267,7 +269,7 @@ export class Engine {
         queue.push({ step: k + 1, totalSteps: steps, t, truncatedTokens, samples, done: false });
         notify();
       },
-      { noisyView: true, decodeEvery, showStep: () => performance.now() - lastShownAt >= minStepIntervalMs },
+      { noisyView: true, decodeEvery, showStep: () => performance.now() - lastShownAt >= minStepIntervalMs, encoded },
     ).then(
       (result): Outcome => ({ ok: true, confidence: result.confidence, finalIds: result.finalIds }),
       (error: unknown): Outcome => ({ ok: false, error }),
@@ -296,7 +298,7 @@ export class Engine {
       if (!result.ok) throw result.error;
       const codes = decode(result.finalIds);
       const samples = codes.map((code, i) => ({ code, noisy: code, confidence: result.confidence[i] as number }));
-      const candidates = await this.rank(request.utterance, prepared, codes, result.confidence, uttIds, uttMask);
+      const candidates = await this.rank(request.utterance, prepared, codes, result.confidence, encoded);
       if (signal?.aborted) throw abortError();
       const knownRequests = prepared.neighbours.map(([i, similarity]) => {
         const entry = this.index?.entries[i];
@@ -309,6 +311,7 @@ export class Engine {
       this.running.delete(stop);
       signal?.removeEventListener("abort", notify);
       await outcome; // the sampler has freed its tensors once this settles
+      encoded.dispose();
     }
   }
 
@@ -325,8 +328,7 @@ export class Engine {
     prepared: Prepared,
     codes: string[],
     confidence: number[],
-    uttIds: readonly number[],
-    uttMask: readonly number[],
+    encoded: EncodedUtterance,
   ): Promise<FinalStep["candidates"]> {
     const poolRetrieved = this.sampler.pool_retrieved ?? 0;
     const rank = this.sampler.rank ?? "votes";
@@ -364,14 +366,9 @@ export class Engine {
       const idsOf = (code: string): number[] =>
         conditioner ? conditioner.codeIds(code, prepared.slotted) : this.tokenizer.encode(code);
       const knownCount = knownFirst ? distinctCodes(retrieved).length : 0;
-      const encoded = this.model.encode(uttIds, uttMask);
-      try {
-        return mark(
-          await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k, knownCount, !asWritten),
-        );
-      } finally {
-        encoded.dispose();
-      }
+      return mark(
+        await rankByDenoising(this.model, encoded, pool, idsOf, this.rankTimes, this.sampler.top_k, knownCount, !asWritten),
+      );
     }
     // votes with retrieved codes: the samples' ranking, then the retrieved codes not among them (score 0)
     const ranked: Candidate[] = rankCandidates(codes, confidence, this.sampler.top_k);

@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ClampMode } from "../bundle/manifest";
 import { normalizeWhitespace } from "../lang/whitespace";
-import type { CodeFusionModel, MemoryKV } from "./model";
+import type { CodeFusionModel, EncodedUtterance, MemoryKV } from "./model";
 
 /** Padding and end of code (tokenizer id 0). */
 export const PAD_ID = 0;
@@ -42,6 +42,8 @@ export interface SampleOptions {
   decodeEvery?: number;
   /** Asked before a step that decodeEvery would show: false skips it like decodeEvery does (e.g. a frame-rate cap). */
   showStep?: (k: number) => boolean;
+  /** The utterance already encoded (model.encode of the same ids), kept for the caller, who disposes it. */
+  encoded?: EncodedUtterance;
 }
 
 /** The K (t, s) pairs: t_k = floor((T (K − k) + floor(K / 2)) / K), t_K = 0 (integer arithmetic). */
@@ -132,7 +134,7 @@ export async function sampleFromNoise(
   if (!Number.isInteger(decodeEvery) || decodeEvery < 1) throw new Error(`decodeEvery must be a positive integer, got ${decodeEvery}`);
   const table = model.embeddingTable();
   const distance = model.embeddingDistance();
-  const encoded = model.encode(uttIds, uttMask);
+  const encoded = options.encoded ?? model.encode(uttIds, uttMask);
   let x: tf.Tensor3D = tf.tensor3d(noise, [n, Lc, dEmbed]);
   let x0hat: tf.Tensor3D = tf.zeros([n, Lc, dEmbed]);
   // A model trained without self-conditioning only ever saw zeros in that input.
@@ -196,7 +198,7 @@ export async function sampleFromNoise(
   } finally {
     tf.dispose([x, x0hat]);
     noSelfCond?.dispose();
-    encoded.dispose();
+    if (encoded !== options.encoded) encoded.dispose();
   }
 }
 
