@@ -53,6 +53,16 @@ class WeightReader {
     return tensor;
   }
 
+  /** Tensors only read to make others at load (a transpose's or a fold's inputs): freed now, not kept with the model. */
+  release(...tensors: (tf.Tensor | null)[]): void {
+    for (const tensor of tensors) {
+      if (!tensor) continue;
+      const i = this.owned.indexOf(tensor);
+      if (i >= 0) this.owned.splice(i, 1);
+      tensor.dispose();
+    }
+  }
+
   /** Every weight of the bundle must have been read by some module: an unknown one means a format mismatch. */
   checkAllUsed(): void {
     for (const name of this.host.keys()) {
@@ -71,7 +81,9 @@ interface Linear {
 
 function loadLinear(w: WeightReader, prefix: string, inDim: number, outDim: number, bias = true): Linear {
   const weight = w.matrix(`${prefix}.weight`, outDim, inDim);
-  return { wt: w.own(tf.transpose(weight)), b: bias ? w.vector(`${prefix}.bias`, outDim) : null };
+  const wt = w.own(tf.transpose(weight));
+  w.release(weight);
+  return { wt, b: bias ? w.vector(`${prefix}.bias`, outDim) : null };
 }
 
 /**
@@ -114,12 +126,14 @@ function layerNorm(x: tf.Tensor, ln: LayerNorm): tf.Tensor {
  */
 function foldLayerNorm(w: WeightReader, ln: LayerNorm, layer: Linear): Linear {
   const [inDim, outDim] = layer.wt.shape;
-  return tf.tidy(() => {
+  const folded = tf.tidy(() => {
     const wt = tf.mul(layer.wt, tf.reshape(ln.weight, [inDim, 1])) as tf.Tensor2D;
     let b = tf.reshape(tf.matMul(tf.reshape(ln.bias, [1, inDim]) as tf.Tensor2D, layer.wt), [outDim]);
     if (layer.b) b = tf.add(b, layer.b);
     return { wt: w.own(tf.keep(wt)), b: w.own(tf.keep(b as tf.Tensor1D)) };
   });
+  w.release(layer.wt, layer.b, ln.weight, ln.bias);
+  return folded;
 }
 
 /** 2·sqrt(2/π) and 2·sqrt(2/π)·0.044715: GELU's tanh argument, doubled for the sigmoid form below. */
@@ -140,7 +154,7 @@ function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-// ---- Attention: attention(), SelfAttention, CrossAttention, MLP ---------------------------------------------------
+// ---- Attention: SelfAttention, CrossAttention, MLP ----------------------------------------------------------------
 
 /** Heads of width d / nHeads. */
 interface Heads {
@@ -172,7 +186,8 @@ function sampleMask(samples: number, L: number): Float32Array {
  * thread of its pool), but batched [B·h, L, L] products on a naive loop at about 3 GFLOP/s, one thread. So, per head,
  * the rows of up to SELF_ATTENTION_ROWS / L samples go at once against each other, with a block-diagonal mask that
  * keeps every sample to its own positions: more multiplications than needed (the samples' cross blocks), far less
- * time. Each head has its own weights (no slicing per call), and two biases need no work at all:
+ * time. Each head has its own query and value weights (no column slice per call; the keys of all heads come from one
+ * product, each head's a contiguous row block), and two biases need no work at all:
  * - the keys' bias adds q·b_k to every score of a query, the same for all keys: softmax ignores it;
  * - the values' bias adds b_v to every output row (the weights of a row sum to 1): folded into the output's bias.
  */
@@ -207,6 +222,7 @@ class SelfAttention {
       b: w.own(tf.tidy(() => tf.add(tf.reshape(tf.matMul(tf.reshape(valueBias, [1, d]) as tf.Tensor2D, out.wt), [d]), out.b ?? 0) as tf.Tensor1D)),
     };
     valueBias.dispose();
+    w.release(qkv.wt, qkv.b, out.b);
   }
 
   /** x̂ [B, L, d] (normalised); keyBias [L] is the additive key bias (the encoder's padding) or null. */
@@ -532,6 +548,7 @@ class Head {
     const logScale = w.tensor("head_log_scale", [1]);
     this.logitWeights = w.own(tf.tidy(() => tf.mul(tableT, tf.exp(tf.reshape(logScale, []))) as tf.Tensor2D));
     tableT.dispose();
+    w.release(codeEmb, logScale);
   }
 
   /** z [B, Lc, d_embed] -> logits [B, Lc, V]. */
