@@ -1,6 +1,6 @@
 // The backend choice (backend.ts): the pure plan for each kind of WebGPU, and the adapter probe with fakes.
 import { describe, expect, it } from "vitest";
-import { planBackends, probeWebGpu, type GpuLike } from "./backend";
+import { planBackends, probeWebGpu, wasmThreads, type GpuLike } from "./backend";
 
 describe("planBackends", () => {
   it("prefers WebGPU on a real GPU, with wasm, WebGL and cpu behind it", () => {
@@ -54,5 +54,22 @@ describe("probeWebGpu", () => {
       description: "google swiftshader",
     });
     expect((await probeWebGpu(gpu([{ isFallbackAdapter: true, info: {} }]))).kind).toBe("fallback");
+  });
+});
+
+describe("wasmThreads", () => {
+  const isolated = (cores: number) => ({ crossOriginIsolated: true, navigator: { hardwareConcurrency: cores } });
+
+  it("uses every core up to 8 in a cross-origin isolated page, and says why not otherwise", () => {
+    expect(wasmThreads(isolated(2))).toEqual({ threads: 2, why: "" });
+    expect(wasmThreads(isolated(16))).toEqual({ threads: 8, why: "" });
+    expect(wasmThreads(isolated(1))).toEqual({ threads: 1, why: "single-threaded: one logical core" });
+    expect(wasmThreads({ crossOriginIsolated: false, navigator: { hardwareConcurrency: 8 } }).why).toMatch(/not cross-origin isolated/);
+  });
+
+  it("keeps to a requested maximum (the bench's single-threaded runs)", () => {
+    expect(wasmThreads(isolated(16), 4)).toEqual({ threads: 4, why: "" });
+    expect(wasmThreads(isolated(2), 8)).toEqual({ threads: 2, why: "" });
+    expect(wasmThreads(isolated(8), 1)).toEqual({ threads: 1, why: "single-threaded: one thread was requested" });
   });
 });

@@ -106,18 +106,21 @@ let wasmConfigured = false;
 let wasmThreadPlan: { threads: number; why: string } = { threads: 1, why: "" };
 
 /**
- * How many threads the wasm backend may use here: every logical core (at most 8, the pool tfjs builds), but only in
- * a cross-origin isolated page, where SharedArrayBuffer exists; otherwise 1, and why.
+ * How many threads the wasm backend may use here: every logical core (at most 8, the pool tfjs builds, and at most
+ * `maxThreads` when given), but only in a cross-origin isolated page, where SharedArrayBuffer exists; otherwise 1,
+ * and why.
  */
-export function wasmThreads(scope: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis): {
-  threads: number;
-  why: string;
-} {
+export function wasmThreads(
+  scope: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis,
+  maxThreads?: number,
+): { threads: number; why: string } {
   if (scope.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function") {
     return { threads: 1, why: "single-threaded: the page is not cross-origin isolated (its server sends no COOP/COEP headers)" };
   }
   const cores = scope.navigator?.hardwareConcurrency ?? 1;
-  return cores > 1 ? { threads: Math.min(8, cores), why: "" } : { threads: 1, why: "single-threaded: one logical core" };
+  if (cores < 2) return { threads: 1, why: "single-threaded: one logical core" };
+  if (maxThreads !== undefined && maxThreads < 2) return { threads: 1, why: "single-threaded: one thread was requested" };
+  return { threads: Math.min(8, cores, Math.floor(maxThreads ?? Infinity)), why: "" };
 }
 
 /**
@@ -139,11 +142,7 @@ async function registerBackend(name: BackendName, options: BackendOptions): Prom
       const wasm = await import("@tensorflow/tfjs-backend-wasm");
       if (!wasmConfigured) {
         if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
-        wasmThreadPlan = wasmThreads();
-        const cap = options.maxWasmThreads;
-        if (cap !== undefined && cap >= 1 && cap < wasmThreadPlan.threads) {
-          wasmThreadPlan = { threads: Math.floor(cap), why: cap < 2 ? "single-threaded: one thread was requested" : "" };
-        }
+        wasmThreadPlan = wasmThreads(globalThis, options.maxWasmThreads);
         if (wasmThreadPlan.threads > 1) liftWasmThreadCap(wasmThreadPlan.threads);
         // Also 1 explicitly: in an isolated page tfjs would otherwise pick hardwareConcurrency / 2 by itself.
         wasm.setThreadsCount(wasmThreadPlan.threads);
