@@ -129,8 +129,7 @@ export function App() {
             />
             {finished && (candidate?.sample ?? 0) >= 0 && (
               <Scrubber
-                snapshotSteps={run.snapshots.map((s) => s.step)}
-                totalSteps={run.snapshots[run.snapshots.length - 1]?.totalSteps ?? run.snapshots.length}
+                snapshots={run.snapshots}
                 value={view.scrub ?? view.lastIndex}
                 onChange={(i) => view.setScrub(i >= view.lastIndex ? null : i)}
               />

@@ -219,7 +219,6 @@ export class Engine {
     if (!Number.isFinite(minStepIntervalMs) || minStepIntervalMs < 0) {
       throw new RangeError(`minStepIntervalMs must be a finite number ≥ 0, got ${minStepIntervalMs}`);
     }
-    let lastShownAt = -Infinity;
     if (!Number.isFinite(request.seed)) throw new RangeError(`seed must be a finite number, got ${request.seed}`);
     if (signal?.aborted) throw abortError();
 
@@ -251,6 +250,7 @@ export class Engine {
     const decode = (ids: number[][]): string[] => ids.map((row) => text(codeIds(row)));
     const decodeNoisy = (ids: number[][]): string[] =>
       ids.map((row) => text(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
+    let lastShownAt = -Infinity; // when the last intermediate item was queued (minStepIntervalMs)
     // The request's encoding (encoder, every cross-attention layer's memory): once for the sampler and the ranking.
     const encoded = this.model.encode(uttIds, uttMask);
     const outcome: Promise<Outcome> = sampleFromNoise(

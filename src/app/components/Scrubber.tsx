@@ -1,18 +1,18 @@
 // After a run: replay the denoising of the selected candidate, step by step (a slider and Play).
 import { useEffect, useId, useRef } from "react";
+import type { Snapshot } from "../runState";
 
 interface Props {
-  /** The denoising step of each snapshot (1-based): every step, or those shown when steps came faster than frames. */
-  snapshotSteps: readonly number[];
-  /** The run's K. */
-  totalSteps: number;
+  /** The run's snapshots: every step, or those shown when steps came faster than frames (each knows its step). */
+  snapshots: readonly Pick<Snapshot, "step" | "totalSteps">[];
   /** 0-based index into the snapshots */
   value: number;
   onChange: (index: number) => void;
 }
 
-export function Scrubber({ snapshotSteps, totalSteps, value, onChange }: Props) {
-  const steps = snapshotSteps.length;
+export function Scrubber({ snapshots, value, onChange }: Props) {
+  const steps = snapshots.length;
+  const shown = snapshots[value];
   const id = useId();
   const timer = useRef<ReturnType<typeof setInterval> | null>(null);
   const stop = (): void => {
@@ -38,7 +38,7 @@ export function Scrubber({ snapshotSteps, totalSteps, value, onChange }: Props) 
   return (
     <div className="scrubber">
       <label htmlFor={id}>
-        Replay: step {snapshotSteps[value] ?? value + 1} of {totalSteps}
+        Replay: step {shown?.step ?? value + 1} of {shown?.totalSteps ?? steps}
       </label>
       <input
         id={id}
