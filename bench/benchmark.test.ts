@@ -37,7 +37,7 @@ describe("accountKernels (golden bundle, cpu)", () => {
   });
 
   it("counts what one step launches: whole launches, one head product and one argmax a step", async () => {
-    const account = await accountKernels(model, engine.encoderInput("highlight cells greater than 25"), 3, 1, [2, 4]);
+    const account = await accountKernels(model, "decoder", engine.encoderInput("highlight cells greater than 25"), 3, 1, [2, 4]);
     expect(account.n).toBe(3);
     expect(account.kernels.length).toBeGreaterThan(10);
     for (const k of account.kernels) expect(Number.isInteger(k.callsPerStep)).toBe(true);
@@ -49,7 +49,7 @@ describe("accountKernels (golden bundle, cpu)", () => {
     expect(account.callsPerStep).toBe(account.kernels.reduce((sum, k) => sum + k.callsPerStep, 0));
     expect(account.kernels.some((k) => k.kernel.endsWith("__op"))).toBe(false); // composite ops would count twice
     // The per-request work drops out: other step counts give the same launches per step.
-    const other = await accountKernels(model, engine.encoderInput("highlight cells greater than 25"), 3, 1, [3, 6]);
+    const other = await accountKernels(model, "decoder", engine.encoderInput("highlight cells greater than 25"), 3, 1, [3, 6]);
     const launches = (a: typeof account): Record<string, number> => Object.fromEntries(a.kernels.map((k) => [k.kernel, k.callsPerStep]));
     expect(launches(other)).toEqual(launches(account));
   });

@@ -8,13 +8,14 @@
 //   - peak: a square matMul, as GFLOP/s: what this backend reaches on its best-case kernel;
 //   - generations: whole Engine.generate runs (n samples, decodeEvery 1 as the app runs them) at several K, median
 //     of a few repetitions; one final-only run (decodeEvery = K) at the default K;
-//   - ms per denoising step: the least-squares slope of generation time (the fastest run of each K: the least
-//     disturbed on a shared machine) over K (the intercept is the per-request
-//     cost: tokenising, encoder, final decode and ranking), at n = 1 and n = 5; the median time between
-//     consecutive yielded items is reported beside it as a cross-check;
-//   - floor: matmul FLOPs of one step (flops.ts) / peak, and the ratio measured step time / floor.
+//   - ms per denoising step: the least-squares slope of final-only generation time (the fastest run of each K: the
+//     least disturbed on a shared machine) over K (the intercept is the per-request cost: tokenising, encoder,
+//     final decode and ranking), at n = 1 and n = 5; at n = generationSamples also the slope of the sweep, where
+//     every step is shown, and the median time between its consecutive items;
+//   - floor: matmul FLOPs of one step (flops.ts) / peak, and the ratio measured step time / floor;
+//   - kernels: every kernel one step launches (accountKernels).
 import * as tf from "@tensorflow/tfjs-core";
-import type { BundleManifest } from "../src/bundle/manifest";
+import type { BundleManifest, ClampMode } from "../src/bundle/manifest";
 import { Engine } from "../src/engine/engine";
 import { CodeFusionModel } from "../src/engine/model";
 import { gaussianNoise } from "../src/engine/random";
@@ -27,9 +28,10 @@ export interface BenchPlan {
   /** K values of the generation sweep (n = generationSamples, decodeEvery 1). */
   generationKs: number[];
   generationSamples: number;
-  /** Sample counts whose step time is measured; the one equal to generationSamples reuses the sweep. */
+  /** Sample counts whose step time is measured; for the one equal to generationSamples the sweep also gives the
+   * step as the app shows it. */
   stepSamples: number[];
-  /** Two K values timed for the step slope at the other sample counts. */
+  /** Two K values timed final-only for the step slope. */
   stepKs: [number, number];
   /** Two small K values: the probe that predicts run times (the first), and the slope where fewer than two of
    * the planned K could be run on a slow backend. */
@@ -132,7 +134,7 @@ export interface KernelShare {
 }
 
 export interface KernelAccount {
-  /** Final-only runs profiled (tf.profile): the per-step figures are their difference over the difference in K. */
+  /** The sampler runs profiled (tf.profile): the per-step figures are their difference over the difference in K. */
   Ks: [number, number];
   n: number;
   /** Kernels launched per step (tf.profile's list; reshapes, which move no data, included). */
@@ -270,6 +272,7 @@ function kernelKey(name: string, inputShapes: number[][]): string {
  */
 export async function accountKernels(
   model: CodeFusionModel,
+  clamp: ClampMode,
   utteranceIds: readonly number[],
   n: number,
   seed: number,
@@ -280,9 +283,9 @@ export async function accountKernels(
   const mask = utteranceIds.map(() => 1);
   const profiles: Map<string, { calls: number; ms: number }>[] = [];
   for (const K of Ks) {
-    await sampleFromNoise(model, utteranceIds, mask, K, noise, "decoder", undefined, { decodeEvery: K }); // compiles
+    await sampleFromNoise(model, utteranceIds, mask, K, noise, clamp, undefined, { decodeEvery: K }); // compiles
     const info = await tf.profile(async () => {
-      await sampleFromNoise(model, utteranceIds, mask, K, noise, "decoder", undefined, { decodeEvery: K });
+      await sampleFromNoise(model, utteranceIds, mask, K, noise, clamp, undefined, { decodeEvery: K });
       return [] as tf.Tensor[];
     });
     const byKernel = new Map<string, { calls: number; ms: number }>();
@@ -531,7 +534,7 @@ export async function runBenchmark(deps: BenchDeps, options: RunOptions): Promis
     if (plan.accountKernels) {
       const model = new CodeFusionModel(manifest, dequantize(manifest, bundle.shards));
       try {
-        result.kernels = await accountKernels(model, utteranceIds, nGen, plan.seed, [Math.max(1, Math.round(defaultK / 2)), defaultK]);
+        result.kernels = await accountKernels(model, manifest.sampler.clamp, utteranceIds, nGen, plan.seed, [Math.max(1, Math.round(defaultK / 2)), defaultK]);
       } finally {
         model.dispose();
       }

@@ -245,7 +245,7 @@ function summarise(all) {
   lines.push("# Benchmarks", "");
   lines.push(
     `Written by \`npm run bench\` (scripts/bench.mjs) on ${all.date}. Numbers are for this machine only; rerun the command ` +
-      "to refresh them (about 5 minutes per model with `--backends wasm --no-node`). Raw results: `out/bench/bench.json` " +
+      "to refresh them (about 1.5 minutes per model here with `--backends wasm --no-node`). Raw results: `out/bench/bench.json` " +
       "(not committed).",
     "",
   );
