@@ -29,6 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .config import ModelConfig
+from .diffusion import q_sample
 
 KV = Tuple[torch.Tensor, torch.Tensor]
 
@@ -292,11 +293,16 @@ class CodeFusion(nn.Module):
         sigma: torch.Tensor,
         uncond: Optional[torch.Tensor] = None,
         use_self_cond: bool = False,
+        start_ids: Optional[torch.Tensor] = None,
     ) -> Dict[str, torch.Tensor]:
-        """Training losses for one batch; per item (shape [B]) so the caller can weight or bucket them by t."""
+        """Training losses for one batch; per item (shape [B]) so the caller can weight or bucket them by t.
+
+        start_ids: the code x_t is noised from (default code_ids). Edit training (train.py) starts some items from a
+        retrieved neighbour's code; the targets stay code_ids."""
         den_kv, dec_kv = self.memory(utt_ids, utt_mask, uncond)
         x0 = self.embed_code(code_ids)
-        x_t = alpha[:, None, None] * x0 + sigma[:, None, None] * torch.randn_like(x0)
+        x_start = x0 if start_ids is None else self.embed_code(start_ids)
+        x_t = q_sample(x_start, alpha, sigma, torch.randn_like(x0))
         x0_prev = torch.zeros_like(x0)
         if use_self_cond and self.cfg.self_conditioning:
             with torch.no_grad():
