@@ -1,5 +1,6 @@
 // npm run generate -- --model public/models/bash --in requests.jsonl --out predictions.jsonl
 //                     [--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N]
+//                     [--candidates all|samples|known]
 //
 // The app's engine from the shell: the same TypeScript Engine (src/engine/engine.ts: slots, retrieval, the K-step
 // sampler, the ranking) loads a bundle through the same loader and answers every request of a JSON-lines file, so
@@ -9,6 +10,9 @@
 // when present (`python3 -m training.evaluate --write-requests FILE` writes a test split in this form).
 // Output: the predictions format (docs/predictions-format.md), one line per request, in input order, the ids
 // passed through. The seed of request i is seed + i, so a file gives the same predictions on every run.
+// --candidates tells the parts apart: "all" (default) is the pool the app shows; "samples" keeps only the codes that
+// came out of the model's denoising; "known" only the known codes of similar known requests. Every candidate says
+// which it is ("source": "sample" | "known"), and a known code the request it is taken from ("known_request").
 import { createRequire } from "node:module";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -16,7 +20,7 @@ import { pathToFileURL } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { Engine, type FinalStep } from "../src/engine/engine";
+import { CANDIDATE_SETS, Engine, isCandidateSet, type CandidateSet, type FinalStep } from "../src/engine/engine";
 import { fileFetch } from "../src/engine/fileFetch";
 import { loadBundle } from "../src/engine/loader";
 
@@ -29,11 +33,12 @@ interface Options {
   samples?: number;
   seed: number;
   limit: number;
+  candidates: CandidateSet;
 }
 
 const USAGE =
   "usage: npm run generate -- --model <bundle dir> --in <requests.jsonl> --out <predictions.jsonl> " +
-  "[--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N]";
+  "[--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N] [--candidates all|samples|known]";
 
 function parseArgs(argv: string[]): Options {
   const values = new Map<string, string>();
@@ -57,6 +62,8 @@ function parseArgs(argv: string[]): Options {
   };
   const backend = values.get("backend") ?? "wasm";
   if (backend !== "wasm" && backend !== "cpu") throw new Error(`--backend must be wasm or cpu, got ${backend}`);
+  const candidates = values.get("candidates") ?? "all";
+  if (!isCandidateSet(candidates)) throw new Error(`--candidates must be one of ${CANDIDATE_SETS.join(", ")}, got ${candidates}`);
   return {
     model: need("model"),
     input: need("in"),
@@ -66,6 +73,7 @@ function parseArgs(argv: string[]): Options {
     samples: int("samples"),
     seed: int("seed") ?? 0,
     limit: int("limit") ?? 0,
+    candidates,
   };
 }
 
@@ -111,7 +119,8 @@ async function main(): Promise<void> {
   if (options.limit > 0) requests = requests.slice(0, options.limit);
   const steps = options.steps ?? engine.sampler.steps;
   const samples = options.samples ?? engine.sampler.samples;
-  const system = `codefusion-${String(bundle.manifest.training.preset ?? "model")}-tfjs`;
+  const part = options.candidates === "all" ? "" : `-${options.candidates}`;
+  const system = `codefusion-${String(bundle.manifest.training.preset ?? "model")}-tfjs${part}`;
   const rows: string[] = [];
   const started = performance.now();
   for (const [i, request] of requests.entries()) {
@@ -119,7 +128,7 @@ async function main(): Promise<void> {
     if (request.utterance.trim() !== "") {
       // A CF request's table header: the model may name its columns (c[k]), as the app does with its table.
       const header = Array.isArray(request.table?.[0]) ? (request.table[0] as unknown[]).map(String) : undefined;
-      const generation = { utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps, header };
+      const generation = { utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps, header, candidates: options.candidates };
       for await (const step of engine.generate(generation)) {
         if (step.done) final = step;
       }
@@ -131,7 +140,12 @@ async function main(): Promise<void> {
       id: request.id,
       utterance: request.utterance,
       gold: request.gold ?? "",
-      candidates: (final?.candidates ?? []).map((c) => ({ code: c.code, score: Number(c.score.toFixed(6)) })),
+      candidates: (final?.candidates ?? []).map((c) => ({
+        code: c.code,
+        score: Number(c.score.toFixed(6)),
+        source: c.source,
+        ...(c.knownRequest ? { known_request: c.knownRequest.utterance } : {}),
+      })),
       system,
       steps,
       samples,

@@ -94,8 +94,8 @@ describe("run state", () => {
           samples: codes.map((code) => ({ code, noisy: code, confidence: -0.1 })),
           done: true,
           candidates: [
-            { code: "ls  -l", score: 0.6 },
-            { code: "ls", score: 0.4 },
+            { code: "ls  -l", score: 0.6, source: "sample" },
+            { code: "ls", score: 0.4, source: "sample" },
           ],
           knownRequests: [],
         }
@@ -151,9 +151,9 @@ describe("run state", () => {
       samples: ["GreaterThan(25)", "TextContains(Error)"].map((code) => ({ code, noisy: code, confidence: -0.1 })),
       done: true,
       candidates: [
-        { code: "AND(GreaterThanEqual(25),LessThan(50))", score: 0.5, fromKnownRequest: true }, // retrieval only
-        { code: "GreaterThan(25)", score: 0.3, fromKnownRequest: false },
-        { code: "TextContains(Error) ", score: 0.2, fromKnownRequest: true }, // retrieved, and sample 1 denoised into it
+        { code: "AND(GreaterThanEqual(25),LessThan(50))", score: 0.5, source: "known", fromKnownRequest: true }, // retrieval only
+        { code: "GreaterThan(25)", score: 0.3, source: "sample", fromKnownRequest: false },
+        { code: "TextContains(Error) ", score: 0.2, source: "known", fromKnownRequest: true }, // retrieved, and sample 1 denoised into it
       ],
       knownRequests: known,
     };

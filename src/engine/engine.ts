@@ -51,6 +51,22 @@ export interface GenerationRequest {
   /** The column names of the table the request is about (CF): a model with column slots names its columns as
    * c[k]. Ignored by other models. */
   header?: readonly string[];
+  /**
+   * Which candidates the final item carries (`npm run generate --candidates`): "all" (default) is the pool the app
+   * shows; "samples" keeps only codes that came out of the model's denoising; "known" only known codes (the
+   * retrieved or channel-ranked codes of similar known requests). Each candidate's `source` says which it is.
+   */
+  candidates?: CandidateSet;
+  /** Also rank the two parts apart on the final item (`FinalStep.parts`): the functional evaluation scores the
+   * samples, the known codes and the pool from one sampling run. */
+  parts?: boolean;
+}
+
+export const CANDIDATE_SETS = ["all", "samples", "known"] as const;
+export type CandidateSet = (typeof CANDIDATE_SETS)[number];
+
+export function isCandidateSet(value: unknown): value is CandidateSet {
+  return typeof value === "string" && (CANDIDATE_SETS as readonly string[]).includes(value);
 }
 
 export interface GeneratedSample {
@@ -95,6 +111,9 @@ export interface FinalStep extends StepBase {
    * also holds the neighbours' codes with the request's literals filled in, and `fromKnownRequest` says which.
    */
   candidates: (Candidate & {
+    /** "sample": the code came out of the model's denoising; "known": it is a known code (from a similar known
+     * request), whether or not a sample also reproduced it. */
+    source: "sample" | "known";
     fromKnownRequest?: boolean;
     /** Where a known code comes from, when the ranking shows known codes as written ("retrieval-first",
      * "channel"): the most similar known request that has this code. */
@@ -102,6 +121,8 @@ export interface FinalStep extends StepBase {
   })[];
   /** The similar known requests the model read (empty for a model without retrieval). */
   knownRequests: KnownRequest[];
+  /** With `parts`: the candidates of the sets "samples" and "known", ranked as `candidates` would be. */
+  parts?: { samples: FinalStep["candidates"]; known: FinalStep["candidates"] };
 }
 
 export type GenerationStep = IntermediateStep | FinalStep;
@@ -298,14 +319,17 @@ export class Engine {
       if (!result.ok) throw result.error;
       const codes = decode(result.finalIds);
       const samples = codes.map((code, i) => ({ code, noisy: code, confidence: result.confidence[i] as number }));
-      const candidates = await this.rank(request.utterance, prepared, codes, result.confidence, encoded);
+      const rankSet = (set: CandidateSet): Promise<FinalStep["candidates"]> =>
+        this.rank(request.utterance, prepared, codes, result.confidence, encoded, set);
+      const candidates = await rankSet(request.candidates ?? "all");
+      const parts = request.parts ? { samples: await rankSet("samples"), known: await rankSet("known") } : undefined;
       if (signal?.aborted) throw abortError();
       const knownRequests = prepared.neighbours.map(([i, similarity]) => {
         const entry = this.index?.entries[i];
         return { utterance: entry?.utterance ?? "", code: entry?.code ?? "", similarity };
       });
       const t = (pairs[pairs.length - 1] as [number, number])[0];
-      yield { step: steps, totalSteps: steps, t, truncatedTokens, samples, done: true, candidates, knownRequests };
+      yield { step: steps, totalSteps: steps, t, truncatedTokens, samples, done: true, candidates, knownRequests, ...(parts ? { parts } : {}) };
     } finally {
       stopped = true;
       this.running.delete(stop);
@@ -326,11 +350,16 @@ export class Engine {
   private async rank(
     utterance: string,
     prepared: Prepared,
-    codes: string[],
-    confidence: number[],
+    sampledCodes: string[],
+    sampledConfidence: number[],
     encoded: EncodedUtterance,
+    set: CandidateSet,
   ): Promise<FinalStep["candidates"]> {
-    const poolRetrieved = this.sampler.pool_retrieved ?? 0;
+    if (!isCandidateSet(set)) throw new RangeError(`candidates must be one of ${CANDIDATE_SETS.join(", ")}, got ${String(set)}`);
+    // "samples" leaves the known codes out of the pool, "known" the samples.
+    const poolRetrieved = set === "samples" ? 0 : (this.sampler.pool_retrieved ?? 0);
+    const codes = set === "known" ? [] : sampledCodes;
+    const confidence = set === "known" ? [] : sampledConfidence;
     const rank = this.sampler.rank ?? "votes";
     const asWritten = rank === "retrieval-first" || rank === "channel";
     const conditioner = this.conditioner;
@@ -357,9 +386,10 @@ export class Engine {
       list.map((c) => {
         const key = normalizeWhitespace(c.code);
         const knownRequest = sources.get(key);
-        return { ...c, fromKnownRequest: fromKnown.has(key), ...(knownRequest ? { knownRequest } : {}) };
+        const isKnown = fromKnown.has(key);
+        return { ...c, source: isKnown ? "known" : "sample", fromKnownRequest: isKnown, ...(knownRequest ? { knownRequest } : {}) };
       });
-    if (rank === "votes" && retrieved.length === 0) return rankCandidates(codes, confidence, this.sampler.top_k);
+    if (rank === "votes" && retrieved.length === 0) return mark(rankCandidates(codes, confidence, this.sampler.top_k));
     const knownFirst = rank === "known-first" || asWritten;
     const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
     if (rank === "denoise" || knownFirst) {
