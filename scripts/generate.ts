@@ -13,16 +13,9 @@
 // --candidates tells the parts apart: "all" (default) is the pool the app shows; "samples" keeps only the codes that
 // came out of the model's denoising; "known" only the known codes of similar known requests. Every candidate says
 // which it is ("source": "sample" | "known"), and a known code the request it is taken from ("known_request").
-import { createRequire } from "node:module";
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { CANDIDATE_SETS, Engine, isCandidateSet, type CandidateSet, type FinalStep } from "../src/engine/engine";
-import { fileFetch } from "../src/engine/fileFetch";
-import { loadBundle } from "../src/engine/loader";
+import { CANDIDATE_SETS, isCandidateSet, type CandidateSet, type FinalStep } from "../src/engine/engine";
+import { loadNodeEngine, startNodeBackend } from "../src/engine/nodeEngine";
 
 interface Options {
   model: string;
@@ -106,15 +99,8 @@ function readRequests(path: string): RequestLine[] {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  if (options.backend === "wasm") {
-    const require = createRequire(import.meta.url);
-    setWasmPaths(`${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))}/`);
-  }
-  if (!(await tf.setBackend(options.backend))) throw new Error(`the ${options.backend} backend did not start`);
-  await tf.ready();
-  const base = pathToFileURL(`${resolve(options.model)}/`).href;
-  const bundle = await loadBundle(base, { fetch: fileFetch, caches: null });
-  const engine = new Engine(bundle);
+  await startNodeBackend(options.backend);
+  const { bundle, engine } = await loadNodeEngine(options.model);
   let requests = readRequests(options.input);
   if (options.limit > 0) requests = requests.slice(0, options.limit);
   const steps = options.steps ?? engine.sampler.steps;

@@ -1,5 +1,7 @@
-// What `npm test` needs besides node_modules: a Python 3 with PyTorch, NumPy and pytest (the Python suite), and a
-// Chromium (the browser suite; Playwright cannot download its own browser on this project's machines). Used by
+// What `npm test` needs besides node_modules: a Python 3 with PyTorch, NumPy and pytest (the Python suite), a
+// Chromium (the browser suite; Playwright cannot download its own browser on this project's machines), and
+// bubblewrap (the functional evaluation runs generated Bash and Python only inside its sandbox,
+// src/eval/functional/sandbox.ts). Used by
 // scripts/test-all.mjs (so by `npm test` and .ci/run) before any suite starts:
 //   - found: nothing to do;
 //   - missing, and this is root on a machine with apt-get: install Debian's packages (as CI always did);
@@ -11,7 +13,7 @@ import { existsSync } from "node:fs";
 import { CHROMIUM } from "./chromium.mjs";
 
 export const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
-export const APT_PACKAGES = ["python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium"];
+export const APT_PACKAGES = ["python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium", "bubblewrap"];
 const APT_INSTALL = `apt-get install -y ${APT_PACKAGES.join(" ")}`;
 
 function succeeds(command, args) {
@@ -25,6 +27,7 @@ export function missingSystemDeps() {
   if (!succeeds(PYTHON, ["-c", "import torch, numpy, pytest"])) {
     missing.push(`${PYTHON} with torch, numpy and pytest${process.env.PYTHON ? " (PYTHON)" : ""}`);
   }
+  if (!succeeds("bwrap", ["--version"])) missing.push("bubblewrap (bwrap), the sandbox of the functional evaluation");
   if (!existsSync(CHROMIUM)) missing.push(`a Chromium at ${CHROMIUM}${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}`);
   // Debian's PyTorch runs single-threaded BLAS without the pthread OpenBLAS: the Python suite would take far longer.
   if (!process.env.PYTHON && hasApt() && !succeeds("dpkg", ["-s", "libopenblas0-pthread"])) missing.push("libopenblas0-pthread");
