@@ -1,13 +1,11 @@
-// Bash (src/lang/bash*.ts): parser, commands, templates, NLC2CMD and dangers. Hand-made cases (including near misses
+// Bash (src/lang/bash*.ts): parser, commands, templates, NLC2CMD (dangers: bashDanger.test.ts). Hand-made cases (including near misses
 // that must NOT match), syntax errors with positions, the NLC2CMD reference's own published values, and checks over
 // every code of the CodeFusion Bash data (train + test).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
-  DANGER_PATTERNS,
   bashTemplate,
-  findDangers,
   isValidBash,
   nlc2cmdScore,
   nlc2cmdTopK,
@@ -197,81 +195,6 @@ describe("nlc2cmdScore", () => {
     expect(nlc2cmdTopK("ls -l", ["cat x", "ls -a"], 2)).toBe(-0.75);
     expect(nlc2cmdTopK("ls -l", ["ls -la", "ls -a"], 5)).toBe(0.5);
     expect(nlc2cmdTopK("ls -l", [], 5)).toBe(-1);
-  });
-});
-
-describe("findDangers", () => {
-  const ids = (code: string): string[] => findDangers(code).map((d) => d.id);
-  it("flags destructive commands", () => {
-    expect(ids("rm -rf /")).toEqual(["rm-recursive-broad"]);
-    expect(ids("sudo rm -rf /*")).toEqual(["rm-recursive-broad"]);
-    expect(ids("rm -fr ~")).toEqual(["rm-recursive-broad"]);
-    expect(ids("rm -r -f $HOME/")).toEqual(["rm-recursive-broad"]);
-    expect(ids("cd /tmp && rm -rf *")).toEqual(["rm-recursive-broad"]);
-    expect(ids("rm -rf .")).toEqual(["rm-recursive-broad"]);
-    expect(ids("rm -rf ..")).toEqual(["rm-recursive-broad"]);
-    expect(ids("rm -rf --no-preserve-root /")).toEqual(["rm-no-preserve-root", "rm-recursive-broad"]);
-    expect(ids("dd if=/dev/zero of=/dev/sda bs=1M")).toEqual(["dd-to-device"]);
-    expect(ids("sudo mkfs.ext4 /dev/sdb1")).toEqual(["mkfs"]);
-    expect(ids("chmod -R 777 /")).toEqual(["chmod-system"]);
-    expect(ids("chmod 777 /")).toEqual(["chmod-system"]);
-    expect(ids("sudo chown -R nobody:nogroup /")).toEqual(["chown-system"]);
-    expect(ids("echo hi > /dev/sda")).toEqual(["write-raw-disk"]);
-    expect(ids("cat image.iso > /dev/sdb")).toEqual(["write-raw-disk"]);
-    expect(ids(":(){ :|:& };:")).toEqual(["fork-bomb"]);
-    expect(ids("bomb() { bomb | bomb & }; bomb")).toEqual(["fork-bomb"]);
-    expect(ids("curl -fsSL https://x.sh/install | bash")).toEqual(["pipe-to-shell"]);
-    expect(ids("wget -qO- http://x | sudo sh -s -- --yes")).toEqual(["pipe-to-shell"]);
-    expect(ids('sh -c "$(curl -fsSL https://x/install.sh)"')).toEqual(["pipe-to-shell"]);
-    expect(ids("bash <(wget -O - http://x)")).toEqual(["pipe-to-shell"]);
-    expect(ids("sudo shutdown -h now")).toEqual(["shutdown"]);
-    expect(ids("reboot")).toEqual(["shutdown"]);
-    expect(ids("systemctl poweroff")).toEqual(["shutdown"]);
-    expect(ids("kill -9 -1")).toEqual(["kill-all"]);
-    expect(ids("mv ~/important /dev/null")).toEqual(["mv-dev-null"]);
-    expect(ids("echo root::0:0::/:/bin/sh > /etc/passwd")).toEqual(["overwrite-system-file"]);
-    expect(ids("cp passwd.bak /etc/shadow")).toEqual(["overwrite-system-file"]);
-    expect(ids("find / -name x -exec rm -rf / \\;")).toEqual(["rm-recursive-broad"]);
-    expect(ids("bash -c 'rm -rf ~'")).toEqual(["rm-recursive-broad"]);
-    expect(findDangers("ls && rm -rf /")[0]).toEqual({
-      id: "rm-recursive-broad",
-      reason: DANGER_PATTERNS.find((p) => p.id === "rm-recursive-broad")?.reason,
-      match: "rm -rf /",
-    });
-  });
-
-  it("does not flag safe look-alikes", () => {
-    for (const code of [
-      'echo "rm -rf /"',
-      "rm -rf ./build",
-      "rm -rf /tmp/foo",
-      "rm -f *",
-      "rm -rf '$HOME_DIR/cache'",
-      "grep -r 'rm -rf /' .",
-      "dd if=/dev/sda of=disk.img",
-      "dd if=x of=/dev/null",
-      "chmod 755 /usr/local/bin/tool",
-      "chmod -R 777 ./public",
-      "chown -R me ./src",
-      "ls > /dev/null 2>&1",
-      "cat /etc/passwd",
-      "echo x >> notes.txt",
-      "curl -s http://x | grep title",
-      "curl -o install.sh http://x && less install.sh",
-      "kill -9 1234",
-      "kill -1 1234",
-      "mv a.txt /tmp/",
-      "echo shutdown",
-      "f() { echo hi; }; f",
-      "find . -name '*.tmp' -delete",
-    ]) {
-      expect(findDangers(code), code).toEqual([]);
-    }
-  });
-
-  it("table: every pattern has a plain-words reason", () => {
-    expect(new Set(DANGER_PATTERNS.map((p) => p.id)).size).toBe(DANGER_PATTERNS.length);
-    for (const p of DANGER_PATTERNS) expect(p.reason.length).toBeGreaterThan(20);
   });
 });
 

@@ -1,10 +1,18 @@
 /**
  * Destructive shell patterns the app warns about before showing (or letting anyone copy) a generated command.
- * Structural: the checks run on the parsed commands (bashCommands.ts), so text inside quotes is not a command
- * (`echo "rm -rf /"` is harmless) while wrappers are seen through (`sudo rm -rf /`, `find / -exec rm -rf / \;`,
- * `xargs rm -rf /`). The strings run by `sh|bash|zsh|dash|ksh -c STRING`, `su -c STRING`, `eval …` and `watch 'STRING'`
- * are parsed and checked too (3 levels deep). The fork bomb is found structurally (a function that runs itself twice,
- * or in the background, and is called); a regular expression is used for it only when the code does not parse.
+ * Two kinds, each with its reason in plain words:
+ *  - catastrophic ones (the first block of DANGER_PATTERNS): whole-system deletes, formatting disks, fork bombs …;
+ *  - everyday destructive ones (the second block): anything that deletes (`rm`, `unlink`, `find -delete`,
+ *    `-exec rm`, `shred`, `truncate`, a `>` redirection or `tee` that empties a file), ends processes (`kill`,
+ *    `pkill`, `killall`), may overwrite (`mv`/`cp` without `-n`/`-i`, `dd of=FILE`), changes permissions or owners
+ *    recursively (`chmod -R`, `chown -R`, `chgrp -R`), or runs as root (`sudo CMD`, `doas CMD`, `su`). Where a
+ *    catastrophic pattern fires on a command, the everyday one of the same family is not repeated for it.
+ * Structural: the checks run on the parsed commands (bashCommands.ts), so text inside quotes or arguments is not a
+ * command (`echo "rm -rf /"`, `grep rm file`, `echo kill` are harmless) while wrappers are seen through
+ * (`sudo rm -rf /`, `find / -exec rm -rf / \;`, `xargs rm`, `kill $(lsof -t -i:8080)`). The strings run by
+ * `sh|bash|zsh|dash|ksh -c STRING`, `su -c STRING`, `eval …` and `watch 'STRING'` are parsed and checked too (3 levels
+ * deep). The fork bomb is found structurally (a function that runs itself twice, or in the background, and is
+ * called); a regular expression is used for it only when the code does not parse.
  * Every danger is reported once per id and matched text; `match` is the offending command (or redirection) as written.
  */
 import { analyze, basename, preorder, type CmdInfo } from "./bashCommands";
@@ -31,6 +39,22 @@ export const DANGER_PATTERNS: readonly { id: string; reason: string }[] = [
   { id: "kill-all", reason: "Sends a signal to every process you are allowed to signal (pid -1), which usually ends your session or takes the system down." },
   { id: "mv-dev-null", reason: "Moves files onto /dev/null: the files are lost, and /dev/null itself can be replaced by a regular file." },
   { id: "overwrite-system-file", reason: "Overwrites or deletes a critical system file such as /etc/passwd, /etc/shadow or /etc/sudoers, which can lock everyone out of the system." },
+  // everyday destructive commands
+  { id: "delete", reason: "Deletes files for good: rm and unlink do not use a trash can, so what they remove cannot be restored." },
+  { id: "delete-recursive", reason: "Deletes directories with everything inside them (-r), for good: nothing goes to a trash can." },
+  { id: "find-delete", reason: "Deletes every file that find matches (-delete), for good: run it once without -delete to see what it would remove." },
+  { id: "shred", reason: "Overwrites files with random data so that they can never be recovered (with -u it deletes them too)." },
+  { id: "truncate", reason: "Cuts files to the given size (-s 0 empties them): what is cut off is lost." },
+  { id: "redirect-truncate", reason: "The > redirection empties the file before writing to it: what it held is lost (>> would append instead)." },
+  { id: "tee-overwrite", reason: "tee replaces what the file held with its input (tee -a would append instead)." },
+  { id: "kill", reason: "Ends running processes; with -9 (SIGKILL) they stop at once, without saving their work or cleaning up." },
+  { id: "kill-by-name", reason: "Ends every process whose name matches, not just one: other programs with a similar name are ended too." },
+  { id: "overwrite-move", reason: "mv replaces a file of the same name at the destination without asking (mv -n or mv -i would not)." },
+  { id: "overwrite-copy", reason: "cp replaces a file of the same name at the destination without asking (cp -n or cp -i would not)." },
+  { id: "dd-overwrite", reason: "dd writes over its output file (of=…) from the start: what that file held is lost." },
+  { id: "chmod-recursive", reason: "Changes the permissions of every file and directory below the path (-R): hard to undo, and it can lock you out of your files or open them to others." },
+  { id: "chown-recursive", reason: "Changes the owner of every file and directory below the path (-R): hard to undo, and programs that need their files can stop working." },
+  { id: "run-as-root", reason: "Runs the command as root (the administrator): nothing stops it from changing or deleting system files." },
 ];
 
 const REASON = new Map(DANGER_PATTERNS.map((p) => [p.id, p.reason]));
@@ -86,9 +110,12 @@ function isRedirect(o: Record<string, unknown>): o is Record<string, unknown> & 
 const FORK_BOMB_RE = /([A-Za-z_:.][\w:.-]*)\s*\(\s*\)\s*\{\s*\1\s*\|\s*\1\s*&\s*;?\s*\}\s*;?\s*\1/;
 
 function scan(code: string, depth: number, out: Danger[]): void {
-  const add = (id: string, match: string): void => {
+  /** Records a danger; returns true (so a catastrophic finding can keep the everyday one of its family away). */
+  const add = (id: string, match: string, detail = ""): true => {
     const m = match.trim();
-    if (!out.some((d) => d.id === id && d.match === m)) out.push({ id, reason: REASON.get(id) ?? id, match: m });
+    const reason = `${REASON.get(id) ?? id}${detail ? ` ${detail}` : ""}`;
+    if (!out.some((d) => d.id === id && d.match === m)) out.push({ id, reason, match: m });
+    return true;
   };
   const parsed = parseScript(code);
   if (!parsed.ok) {
@@ -101,22 +128,54 @@ function scan(code: string, depth: number, out: Danger[]): void {
   const all = preorder(forest);
   const text = (c: { start: number; end: number }): string => code.slice(c.start, c.end);
 
+  // `… | xargs rm`, `xargs kill`: the wrapped command gets its arguments from standard input
+  const fedByXargs = new Set(all.filter((c) => basename(c.cmd.utility) === "xargs").flatMap((c) => c.children));
   for (const c of all) {
     const u = basename(c.cmd.utility);
+    const hasOperands = c.argWords.length > 0 || fedByXargs.has(c);
     const args = c.argWords.map((w) => w.value);
     const paths = args.map(normPath);
+    const onlyHelp = hasFlag(c, "--help", "--version");
     switch (u) {
       case "rm":
-        if (hasFlag(c, "--no-preserve-root")) add("rm-no-preserve-root", text(c));
-        if (recursive(c) && paths.some((p) => BROAD.has(p))) add("rm-recursive-broad", text(c));
-        if (paths.some((p) => CRITICAL.test(p))) add("overwrite-system-file", text(c));
+      case "unlink": {
+        if (onlyHelp) break;
+        let critical = false;
+        if (hasFlag(c, "--no-preserve-root")) critical = add("rm-no-preserve-root", text(c));
+        if (recursive(c) && paths.some((p) => BROAD.has(p))) critical = add("rm-recursive-broad", text(c));
+        if (paths.some((p) => CRITICAL.test(p))) critical = add("overwrite-system-file", text(c));
+        if (!critical && hasOperands) add(u === "rm" && recursive(c) ? "delete-recursive" : "delete", text(c));
         break;
+      }
+      case "find":
+        if (hasFlag(c, "-delete")) add("find-delete", text(c));
+        break;
+      case "truncate":
+        if (!onlyHelp) add("truncate", text(c));
+        break;
+      case "kill":
+      case "pkill":
+      case "killall": {
+        if (onlyHelp || hasFlag(c, "-l", "-L", "--list", "--table") || c.words.slice(1).some((w) => /^-(0|s0|-signal=0)$/.test(w.value))) break;
+        if (u === "kill" && c.words.slice(2).some((w) => w.value === "-1")) {
+          add("kill-all", text(c));
+          break;
+        }
+        if (!hasOperands) break;
+        // `kill $(lsof -t -i:8080)`, `kill `pgrep x``: the targets come from another command
+        const chosen = c.argWords.some((w) => w.parts.some((part) => part.kind === "sub"));
+        const detail = chosen ? "The processes are chosen by another command ($(…)), so you do not see which ones before they are ended." : "";
+        add(u === "kill" ? "kill" : "kill-by-name", text(c), detail);
+        break;
+      }
       case "dd":
         for (const a of args) {
           if (a.startsWith("of=")) {
             const target = normPath(a.slice(3));
-            if (target.startsWith("/dev/") && !DEV_SAFE.test(target)) add("dd-to-device", text(c));
-            if (CRITICAL.test(target)) add("overwrite-system-file", text(c));
+            let critical = false;
+            if (target.startsWith("/dev/") && !DEV_SAFE.test(target)) critical = add("dd-to-device", text(c));
+            if (CRITICAL.test(target)) critical = add("overwrite-system-file", text(c));
+            if (!critical && !DEV_SAFE.test(target)) add("dd-overwrite", text(c));
           }
         }
         break;
@@ -130,28 +189,42 @@ function scan(code: string, depth: number, out: Danger[]): void {
         const wide = /^0?777$|^(a|ugo)\+rwx$|^[0-7]?[0-7][0-7][2367]$|^o\+w/.test(mode);
         const targets = paths.slice(1);
         if ((recursive(c) && targets.some((p) => ROOTISH.has(p))) || (wide && targets.some((p) => p === "/" || p === "/*"))) add("chmod-system", text(c));
+        else if (recursive(c) && targets.length > 0) add("chmod-recursive", text(c));
         break;
       }
       case "chown":
       case "chgrp":
         if (recursive(c) && paths.slice(1).some((p) => ROOTISH.has(p))) add("chown-system", text(c));
+        else if (recursive(c) && paths.length > 1) add("chown-recursive", text(c));
         break;
-      case "tee":
+      case "tee": {
+        const append = hasFlag(c, "-a", "--append");
         for (const p of paths) {
-          if (RAW_DISK.test(p)) add("write-raw-disk", text(c));
-          if (CRITICAL.test(p) && !hasFlag(c, "-a", "--append")) add("overwrite-system-file", text(c));
+          let critical = false;
+          if (RAW_DISK.test(p)) critical = add("write-raw-disk", text(c));
+          if (CRITICAL.test(p) && !append) critical = add("overwrite-system-file", text(c));
+          if (!critical && !append && !DEV_SAFE.test(p) && p !== "-") add("tee-overwrite", text(c));
         }
         break;
+      }
       case "cp":
       case "mv":
       case "install":
       case "shred":
       case "cat": {
         const dest = paths[paths.length - 1];
+        let critical = false;
         if (u !== "cat" && dest !== undefined && paths.length >= (u === "shred" ? 1 : 2)) {
-          if (RAW_DISK.test(dest)) add("write-raw-disk", text(c));
-          if (CRITICAL.test(dest)) add("overwrite-system-file", text(c));
-          if (u === "mv" && dest === "/dev/null") add("mv-dev-null", text(c));
+          if (RAW_DISK.test(dest)) critical = add("write-raw-disk", text(c));
+          if (CRITICAL.test(dest)) critical = add("overwrite-system-file", text(c));
+          if (u === "mv" && dest === "/dev/null") critical = add("mv-dev-null", text(c));
+        }
+        if (critical || onlyHelp) break;
+        if (u === "shred" && paths.length > 0) add("shred", text(c));
+        // -n/--no-clobber never replaces, -i asks first, -b keeps a backup; -t DIR names the destination itself
+        const careful = hasFlag(c, "-n", "--no-clobber", "-i", "--interactive", "-b", "--backup", "--update=none");
+        if ((u === "mv" || u === "cp") && !careful && (paths.length >= 2 || hasFlag(c, "-t", "--target-directory"))) {
+          add(u === "mv" ? "overwrite-move" : "overwrite-copy", text(c));
         }
         break;
       }
@@ -180,8 +253,20 @@ function scan(code: string, depth: number, out: Danger[]): void {
         if (subtree(c).slice(1).some((d) => DOWNLOADERS.has(basename(d.cmd.utility)))) add("pipe-to-shell", text(c));
         if (u === "eval" && depth < 3 && args.length) scan(args.join(" "), depth + 1, out);
         break;
+      case "sudo":
+      case "doas":
+        // `sudo -l`, `sudo -v`, `sudo -k`: no command is run
+        if (c.children.length > 0 || hasOperands || hasFlag(c, "-s", "-i", "--shell", "--login")) add("run-as-root", text(c));
+        break;
       case "su":
       case "watch": {
+        if (u === "su") {
+          // `su`, `su -`, `su root`, `su -c CMD`: root; `su - postgres` is another user
+          const command = c.words.findIndex((w) => w.value === "-c" || w.value === "--command");
+          const users = c.argWords.filter((w) => command < 0 || w !== c.words[command + 1]).map((w) => w.value);
+          if (users.every((name) => name === "root" || name === "-")) add("run-as-root", text(c));
+        }
+        // the command string of `su -c STRING` or `watch 'STRING'` is checked as well
         const i = c.words.findIndex((w) => w.value === "-c" || w.value === "--command");
         const str = u === "su" ? (i >= 0 ? c.words[i + 1]?.value : undefined) : args.length === 1 ? args[0] : undefined;
         if (str !== undefined && depth < 3) scan(str, depth + 1, out);
@@ -215,10 +300,18 @@ function scan(code: string, depth: number, out: Danger[]): void {
 
   // redirections onto raw disks and critical files (also `> /dev/sda` with no command)
   walk(ast, (o) => {
-    if (!isRedirect(o) || !WRITE_OPS.has(o.op)) return;
+    if (!isRedirect(o)) return;
     const target = normPath(o.target.value);
-    if (RAW_DISK.test(target)) add("write-raw-disk", code.slice(o.start, o.end));
-    if (CRITICAL.test(target) && o.op !== ">>" && o.op !== "&>>") add("overwrite-system-file", code.slice(o.start, o.end));
+    // `>&2`, `2>&1`, `>&-` duplicate or close a descriptor; `>&file` writes to file as `&>` does
+    const duplicate = (o.op === ">&" || o.op === "<&") && /^([0-9]+-?|-)$/.test(target);
+    if ((!WRITE_OPS.has(o.op) && o.op !== ">&") || duplicate) return;
+    const at = code.slice(o.start, o.end);
+    let critical = false;
+    if (RAW_DISK.test(target)) critical = add("write-raw-disk", at);
+    if (CRITICAL.test(target) && o.op !== ">>" && o.op !== "&>>") critical = add("overwrite-system-file", at);
+    const truncates = o.op === ">" || o.op === ">|" || o.op === "&>" || o.op === ">&";
+    const toProcess = o.target.parts.some((part) => part.kind === "sub" && part.open !== "$(");
+    if (!critical && truncates && !toProcess && !DEV_SAFE.test(target) && target !== "") add("redirect-truncate", at);
   });
 
   // fork bomb: a function that calls itself twice (or in the background) and is called

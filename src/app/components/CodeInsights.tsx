@@ -14,7 +14,7 @@ export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
   if (dangers.length === 0) return null;
   return (
     <div className="danger" role="alert" data-testid="danger-warning">
-      <strong>⚠ Destructive command — do not run it as is.</strong>
+      <strong>⚠ Destructive command: read what it changes before you run it.</strong>
       <ul>
         {dangers.map((d) => (
           <li key={`${d.id}:${d.match}`}>
@@ -23,6 +23,19 @@ export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
         ))}
       </ul>
     </div>
+  );
+}
+
+/** A destructive candidate's reasons, one line each, shown in the candidate list before its Copy button. */
+export function CandidateDangers({ id, dangers }: { id: string; dangers: readonly Danger[] }) {
+  return (
+    <ul id={id} className="candidate-dangers" data-testid="candidate-danger" aria-label="Why this command is destructive">
+      {dangers.map((d) => (
+        <li key={`${d.id}:${d.match}`}>
+          ⚠ <code>{d.match}</code>: {d.reason}
+        </li>
+      ))}
+    </ul>
   );
 }
 
