@@ -1,9 +1,10 @@
 // The ranked, deduplicated top-k after a run: one tab per candidate with its score, a Copy button each (with a
-// visible confirmation), and a danger badge on destructive Bash candidates.
+// visible confirmation), and on destructive Bash candidates a danger badge and the reasons, placed before Copy.
 import type { LanguageId } from "../../bundle/manifest";
 import { analyzeCode } from "../../lang/analyze";
 import type { RankedCandidate } from "../runState";
 import { useCopyFeedback } from "../useCopyFeedback";
+import { CandidateDangers } from "./CodeInsights";
 
 interface Props {
   language: LanguageId;
@@ -25,7 +26,11 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
           const dangerous = dangers.length > 0;
           const invalidPython = syntax !== null && !syntax.valid;
           return (
-            <li key={`${i}:${c.code}`} className={i === selected ? "candidate selected" : "candidate"} data-testid="candidate">
+            <li
+              key={`${i}:${c.code}`}
+              className={`candidate${i === selected ? " selected" : ""}${dangerous ? " has-danger" : ""}`}
+              data-testid="candidate"
+            >
               <button
                 type="button"
                 className="candidate-pick"
@@ -60,7 +65,15 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
                   </span>
                 )}
               </button>
-              <button type="button" className="copy" onClick={() => void copy(i, c.code)} aria-label={`Copy candidate ${i + 1}`}>
+              {/* the reasons come before Copy (in reading order and on screen), so nobody copies without seeing them */}
+              {dangerous && <CandidateDangers id={`candidate-${i + 1}-dangers`} dangers={dangers} />}
+              <button
+                type="button"
+                className="copy"
+                onClick={() => void copy(i, c.code)}
+                aria-label={`Copy candidate ${i + 1}`}
+                aria-describedby={dangerous ? `candidate-${i + 1}-dangers` : undefined}
+              >
                 {copied === i ? "Copied ✓" : "Copy"}
               </button>
             </li>
