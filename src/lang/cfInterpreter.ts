@@ -148,7 +148,16 @@ type Predicate = (row: number, col: number) => boolean;
 
 function literal(op: CfOperand): Value | null {
   if (op.kind === "number") return { text: op.text, num: op.value, blank: false, error: false, date: false };
-  if (op.kind === "text") return { text: op.value, num: null, blank: op.value === "", error: false, date: false };
+  if (op.kind === "text") {
+    // A date typed into a rule (LessThan(c[3], 2024-02-01)) is a date, as Excel reads it, so it compares with the
+    // date cells; only the unambiguous ISO form (a slash date's order depends on the table's locale).
+    const iso = ISO_DATE_RE.exec(op.value.trim());
+    if (iso && !iso[4]) {
+      const [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+      if (validDate(y, m, d)) return { text: op.value, num: excelSerial(y, m, d), blank: false, error: false, date: true };
+    }
+    return { text: op.value, num: null, blank: op.value === "", error: false, date: false };
+  }
   return null;
 }
 

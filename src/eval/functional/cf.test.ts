@@ -19,18 +19,10 @@ function task(id: string): CfTask {
 }
 
 /**
- * References the interpreter gets wrong today, with the reason. A date typed into a rule (`LessThan(c[3], 2024-02-01)`)
- * is read as the text "2024-02-01", and a number never compares with text, so these rules format nothing, while Excel
- * reads a typed date as the date (the interpreter does read the same text in a CELL as a date). The labels are right:
- * the same rules with the date written as its Excel serial number pass (checked below). When the interpreter reads date
- * literals, this list must become empty (the test says so).
+ * Rules that type a date (`LessThan(c[3], 2024-02-01)`): the interpreter reads an ISO date in a rule as the date, as
+ * Excel does, so these pass as written and also with the date as its Excel serial day number.
  */
-const INTERPRETER_GAPS: ReadonlyMap<string, string> = new Map([
-  ["cf-004", "date literal read as text"],
-  ["cf-035", "date literal read as text"],
-  ["cf-039", "date literal read as text"],
-  ["cf-081", "date literal read as text"],
-]);
+const TYPED_DATES = ["cf-004", "cf-035", "cf-039", "cf-081"];
 
 /** The rule with every ISO date literal replaced by its Excel serial day number. */
 function withSerialDates(rule: string): string {
@@ -143,16 +135,16 @@ describe("the CF tasks", () => {
 });
 
 describe("the self-test: every reference formats exactly its task's hand-written cells", () => {
-  it.each(tasks.filter((t) => !INTERPRETER_GAPS.has(t.id)).map((t) => [t.id, t] as const))("%s", async (_, t) => {
+  it.each(tasks.map((t) => [t.id, t] as const))("%s", async (_, t) => {
     expect(await suite.score(t, t.reference)).toEqual({ pass: true });
   });
 
-  it("known interpreter gaps: the reference formats nothing, the same rule with serial dates passes", () => {
-    for (const [id, reason] of INTERPRETER_GAPS) {
+  it("a date typed into a rule is the date: the same cells as its serial day number", () => {
+    for (const id of TYPED_DATES) {
       const t = task(id);
-      const now = highlightedCells(t, t.reference);
-      expect(now, `${id} (${reason}) passes now: remove it from INTERPRETER_GAPS`).toEqual({ cells: [] });
+      expect(t.reference).toMatch(/\d{4}-\d{2}-\d{2}/);
       expect([id, scoreCf(t, withSerialDates(t.reference))]).toEqual([id, { pass: true }]);
+      expect(highlightedCells(t, t.reference)).toEqual(highlightedCells(t, withSerialDates(t.reference)));
     }
   });
 });
