@@ -15,26 +15,26 @@
 //    the common page gives the summary and its flags, and the linux page adds the flags the common page lacks
 //    (GNU options such as `cat -n`, `sed -i`).
 //  - summary: the first `> ` line of the page (never the `See also:` / `More information:` lines).
+//  - Flags, first: the curated table scripts/bash-flags.mjs (COMMON_FLAGS: what each common flag of ~90 common
+//    utilities means, from their own documentation; ALIASES: `egrep` has grep's). It wins over tldr wherever it
+//    has the flag; a curated utility without a tldr page gets an entry with an empty summary.
+//  - Flags, second, from tldr only where an example describes ONE option by itself: its command line is the page's
+//    utility (after `sudo`, `VAR=value`) with exactly one option (`{{[-a|--all]}}` or `-name` count as one, a
+//    cluster `-la` or an old-style `tar xf` as several) and otherwise only placeholders (`{{path/to/file}}`,
+//    `'{{*.ext}}'`): no literal value (`split -l 10`, `find . -type d`), no pipe, list or substitution, and no number
+//    of the command line in its description ("… having 10 lines"). Then the description is what that option does
+//    (`ls {{[-a|--all]}}`: "List all files, including hidden files"). An example with several options describes
+//    their combination, never one of them, so it is not used (that was the source of `-mtime` explained as "Find all
+//    files modified today and pass the results to a single command …").
+//  - A flag with neither a curated meaning nor such an example has no entry: the app then shows nothing for it.
 //  - Examples: a `- description` line followed by a `` `command` `` line. The description loses its trailing colon
 //    and tldr's mnemonic brackets (`[c]reate` -> `create`, outside backticks).
-//  - Flags of an example are taken only from the parts of its command line that run the page's own utility
-//    (split at unquoted `|`, `&&`, `||`, `;`, `$(`, backticks; a part counts when its first words, after `sudo`
-//    and `VAR=value`, are the page name, or its words joined by `-` are: `git commit` for `git-commit`):
-//      * option placeholders `{{[-r|--recursive]}}`, `{{[-la|-l --all]}}`: every alternative word starting with `-`
-//        is a flag; a single-dash word of several letters there is a cluster (tldr writes real clusters this way),
-//        recorded as the cluster AND each letter (`-la` -> `-la`, `-l`, `-a`);
-//      * choice placeholders made only of options, `{{--context|--before-context}}`: each alternative;
-//      * other placeholders (`{{path/to/file}}`, `{{-1}}`) are values, never flags; text in quotes is never a flag;
-//      * bare words starting with `-` (before a lone `--`): `--long=value` -> `--long`; `-x` as is; a bare
-//        single-dash word of several letters is recorded as written only (`find -name`, `java -jar`, `ls -1`):
-//        without a per-utility option grammar it cannot be told from a cluster, and splitting `-name` would give
-//        `-n`, `-a`, `-m`, `-e` the description of `-name`. `-name{{x}}`/`-n{{5}}`-style attached values are cut
-//        at the placeholder; a word that is only `-` plus a placeholder (`-{{5}}`) is a value.
-//      * `tar`'s traditional option bundle (`tar xvf`, the word right after `tar`) gives `-x`, `-v`, `-f`.
-//      * for the wrappers (`sudo`, `xargs`, `env`, `timeout` …) the options end at the first plain word that is not the
-//        value of an option (`xargs sh -c '…'`: `-c` belongs to `sh`).
-//  - A flag's description is that of the example using it with the fewest distinct flags (the most specific one);
-//    ties go to the earlier example in the page.
+//  - How an example's options are read: option placeholders `{{[-r|--recursive]}}` are one option with each
+//    alternative a spelling (`{{[-la|-l --all]}}` is several); choice placeholders made only of options
+//    (`{{--context|--before-context}}`) too; other placeholders and quoted placeholders are values; a bare word
+//    starting with `-` is one option as written (`find -name`, `java -jar`: without a per-utility grammar it cannot be
+//    told from a cluster); `--long=value` -> `--long`; `tar xf` (the word right after `tar`) is an old-style bundle.
+//  - When several single-option examples describe a flag, the earlier one in the page wins.
 //  - Size (all 6,608 pages would make 2.1 MB): a page is kept when
 //      * its utility (or `utility subcommand`) is used as a command by the CodeFusion Bash data
 //        (data/codefusion/benchmarks/BashBenchmarks.json, data/codefusion/pretraining/BashSnippets.txt), or
@@ -47,6 +47,7 @@ import { readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync } from 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { ALIASES, COMMON_FLAGS } from "./bash-flags.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -60,8 +61,9 @@ const PAGES_FILE = join(ROOT, "data", "tldr", "pages.jsonl.gz");
 const OUT_DIR = resolve(argValue("--out", join(ROOT, "src", "lang")));
 const SOURCE =
   "tldr-pages (https://github.com/tldr-pages/tldr, pages/common and pages/linux, commit 08e345f4), " +
-  "© the tldr-pages team and contributors, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/); " +
-  "summaries and example descriptions copied, trailing colons and mnemonic brackets removed";
+  "© the tldr-pages team and contributors, CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/): " +
+  "summaries, and the descriptions of examples that show one option by itself (trailing colons and mnemonic brackets " +
+  "removed); the meanings of common flags are the project's own table (scripts/bash-flags.mjs)";
 
 // ------------------------------------------------------------------------------------------------ tldr pages
 
@@ -124,8 +126,6 @@ function tokenize(line, holes) {
   return tokens;
 }
 
-/** Utilities whose first word may be a bundle of options without a dash (`tar xvf`). */
-const OLD_STYLE = new Set(["tar"]);
 const SHORT_CLUSTER = /^-[A-Za-z0-9]+$/;
 
 function longFlag(w) {
@@ -155,70 +155,67 @@ function placeholderFlags(content) {
   return out;
 }
 
-/** Flags used by the page's own utility in one command line. */
-function exampleFlags(name, line) {
+/** The spellings of the one option an example shows by itself, or null (see RULES: no literal value, no pipe …). */
+function singleOption(name, line) {
   const holes = [];
   const tokens = tokenize(line, holes);
-  const parts = [];
-  let cur = [];
-  for (const t of tokens) {
-    if (t.kind === "op") {
-      parts.push(cur);
-      cur = [];
-    } else cur.push(t);
-  }
-  parts.push(cur);
-  const flags = [];
-  for (const part of parts) {
-    let i = 0;
-    while (i < part.length && part[i].kind === "word" && ((part[i].text === "sudo" && name !== "sudo") || /^[A-Za-z_]\w*=/.test(part[i].text))) i++;
-    if (i >= part.length) continue;
-    // the page name is the first word, or the first words joined by "-"
-    let joined = "";
-    let k = i;
-    let matched = -1;
-    for (; k < part.length && k < i + 4; k++) {
-      joined = joined ? `${joined}-${part[k].text}` : part[k].text;
-      if (joined === name) {
-        matched = k + 1;
-        break;
-      }
-      if (!name.startsWith(`${joined}-`)) break;
+  if (tokens.some((t) => t.kind === "op")) return null;
+  let i = 0;
+  while (i < tokens.length && tokens[i].kind === "word" && ((tokens[i].text === "sudo" && name !== "sudo") || /^[A-Za-z_]\w*=/.test(tokens[i].text))) i++;
+  let joined = "";
+  let matched = -1;
+  for (let k = i; k < tokens.length && k < i + 4; k++) {
+    if (tokens[k].kind !== "word") break;
+    joined = joined ? `${joined}-${tokens[k].text}` : tokens[k].text;
+    if (joined === name) {
+      matched = k + 1;
+      break;
     }
-    if (matched < 0) continue;
-    for (let j = matched; j < part.length; j++) {
-      const t = part[j];
-      if (t.kind !== "word") continue;
-      if (OLD_STYLE.has(name) && j === matched && /^[A-Za-z]+$/.test(t.text)) {
-        // `tar xvf`: traditional bundled options, recorded letter by letter (`-x`, `-v`, `-f`)
-        for (const ch of t.text) flags.push(`-${ch}`);
-        continue;
-      }
-      if (t.text === "--") break;
-      // a wrapper's options end at the command it runs (`xargs sh -c ...`: `-c` is not xargs')
-      if (WRAPPERS.has(name) && !t.text.startsWith("-") && !t.text.startsWith("\u0001")) {
-        const prev = j > matched ? part[j - 1].text : "";
-        if (!(prev.startsWith("-") || prev.startsWith("\u0001"))) break;
-      }
-      // a word that is exactly one placeholder
+    if (!name.startsWith(`${joined}-`)) break;
+  }
+  if (matched < 0) return null;
+  const onlyPlaceholders = (text) => text.replace(/\u0001\d+\u0002/g, "") === "";
+  const options = [];
+  for (let j = matched; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (t.kind === "quoted" || !t.text.startsWith("-") || t.text === "--") {
       const only = /^\u0001(\d+)\u0002$/.exec(t.text);
-      if (only) {
-        flags.push(...placeholderFlags(holes[Number(only[1])]));
+      if (only && t.kind === "word") {
+        const content = holes[Number(only[1])];
+        const flags = placeholderFlags(content);
+        if (flags.length === 0) continue; // a value
+        // one option spelled several ways: every alternative is one word, none a cluster of letters
+        const alts = /^\[(.*)\]$/s.exec(content)?.[1].split("|") ?? content.split("|");
+        if (alts.some((a) => a.trim().split(/\s+/).length !== 1 || /^-[A-Za-z]{2,}$/.test(a.trim()))) return null;
+        options.push(flags);
         continue;
       }
-      if (!t.text.startsWith("-") || t.text.length < 2) continue;
-      // cut at the first placeholder (an attached value)
-      const w = t.text.split("\u0001")[0];
-      if (w.startsWith("--")) {
-        const f = longFlag(w);
-        if (/^--[A-Za-z0-9][\w.-]*$/.test(f)) flags.push(f);
-      } else {
-        const mm = /^-[A-Za-z0-9][A-Za-z0-9_-]*/.exec(w);
-        if (mm) flags.push(mm[0]);
-      }
+      if (t.text === "--") continue;
+      if (onlyPlaceholders(t.text)) continue; // `'{{*.ext}}'`, `{{user}}:{{group}}`
+      return null; // a literal value: the description speaks of it
     }
+    const w = t.text.split("\u0001")[0];
+    if (w.startsWith("--")) {
+      const f = longFlag(w);
+      if (!/^--[A-Za-z0-9][\w.-]*$/.test(f)) return null;
+      options.push([f]);
+    } else {
+      const m = /^-[A-Za-z0-9][A-Za-z0-9_-]*/.exec(w);
+      if (!m) return null;
+      options.push([m[0]]);
+    }
+    // a literal value attached to the option (`-n5`, `--lines=10`)
+    const rest = t.text.slice(w.length);
+    const value = w.includes("=") ? w.slice(w.indexOf("=") + 1) : "";
+    if (!onlyPlaceholders(rest) || (value !== "" && !onlyPlaceholders(value))) return null;
   }
-  return [...new Set(flags)];
+  return options.length === 1 ? options[0] : null;
+}
+
+/** The numbers written in an example's command line (`split -l 10`, `{{10}}`): a description naming one of them
+ *  describes the example, not the option. */
+function numbersOf(text) {
+  return new Set(text.match(/\d+/g) ?? []);
 }
 
 function cleanDescription(text) {
@@ -248,16 +245,16 @@ function parsePage(name, text) {
       }
     }
   }
-  const best = new Map(); // flag -> {weight, index, description}
-  examples.forEach((ex, index) => {
-    const fl = exampleFlags(name, ex.command);
-    for (const f of fl) {
-      const prev = best.get(f);
-      if (!prev || fl.length < prev.weight) best.set(f, { weight: fl.length, index, description: ex.description });
-    }
-  });
+  const described = new Map(); // flag -> description of the first example showing it by itself
+  for (const ex of examples) {
+    const spellings = singleOption(name, ex.command);
+    if (spellings === null) continue;
+    const numbers = numbersOf(ex.command);
+    if ((ex.description.match(/\d+/g) ?? []).some((n) => numbers.has(n))) continue;
+    for (const f of spellings) if (!described.has(f)) described.set(f, ex.description);
+  }
   const flags = {};
-  for (const f of [...best.keys()].sort()) flags[f] = best.get(f).description;
+  for (const f of [...described.keys()].sort()) flags[f] = described.get(f);
   return { summary, flags };
 }
 
@@ -338,6 +335,27 @@ function readPages() {
   return list;
 }
 
+/** The curated meanings of a utility's flags (every spelling of each), over the ones tldr's examples gave. */
+function curatedFlags(name) {
+  const own = Object.prototype.hasOwnProperty.call(COMMON_FLAGS, name) ? COMMON_FLAGS[name] : null;
+  const alias = Object.prototype.hasOwnProperty.call(ALIASES, name) ? COMMON_FLAGS[ALIASES[name]] : null;
+  const out = {};
+  for (const table of [alias, own]) {
+    if (!table) continue;
+    for (const [spellings, meaning] of Object.entries(table)) {
+      for (const spelling of spellings.split(" ")) out[spelling] = meaning.charAt(0).toUpperCase() + meaning.slice(1);
+    }
+  }
+  return out;
+}
+
+function withCurated(name, fromTldr) {
+  const merged = { ...fromTldr, ...curatedFlags(name) };
+  const flags = {};
+  for (const f of Object.keys(merged).sort()) flags[f] = merged[f];
+  return flags;
+}
+
 function main() {
   const list = readPages();
   if (process.argv.includes("--write-pages")) {
@@ -371,9 +389,18 @@ function main() {
       page.flags = {};
       for (const f of Object.keys(flags).sort()) page.flags[f] = flags[f];
     }
+    page.flags = withCurated(name, page.flags);
     if (page.summary === "" && Object.keys(page.flags).length === 0) continue;
     utilities[name] = page;
   }
+  // curated utilities without a tldr page
+  for (const name of [...Object.keys(COMMON_FLAGS), ...Object.keys(ALIASES)]) {
+    if (!Object.prototype.hasOwnProperty.call(utilities, name)) utilities[name] = { summary: "", flags: withCurated(name, {}) };
+  }
+  const sorted = {};
+  for (const name of Object.keys(utilities).sort()) sorted[name] = utilities[name];
+  for (const name of Object.keys(utilities)) delete utilities[name];
+  Object.assign(utilities, sorted);
   const json = JSON.stringify({ source: SOURCE, utilities });
   mkdirSync(OUT_DIR, { recursive: true });
   const out = join(OUT_DIR, "bashExplain.json");

@@ -1,6 +1,8 @@
 /**
  * Explanations of the utilities and flags of a Bash command, from the project's own table (bashExplain.json, built
- * by scripts/build-bash-explain.mjs from the tldr pages, CC BY 4.0: show BASH_EXPLAIN_SOURCE with the explanations).
+ * by scripts/build-bash-explain.mjs: the meanings of common flags from the curated scripts/bash-flags.mjs, the rest
+ * only from tldr examples that show one option by itself, and the summaries from the tldr pages, CC BY 4.0: show
+ * BASH_EXPLAIN_SOURCE with the explanations). A flag the table has no meaning for is left out, never guessed.
  * Nothing is ever executed.
  *
  *   explainBash(code) -> [{utility, summary, flags: [{flag, description}]}]
@@ -15,10 +17,13 @@
  *  - Subcommands: when the word right after the utility is a plain word and the table has the page
  *    `utility-word` (tldr's `git-commit`), the entry is that page's, named `utility word` (`git commit`); its flags
  *    are looked up in the subcommand page, then in the utility's own page.
- *  - `tar xvf`: a plain word of letters right after `tar` is its traditional option bundle, read as `-xvf`.
+ *  - `tar xvf`: a plain word of letters right after `tar` is its traditional option bundle, read as `-xvf`;
+ *    `ps aux`: a plain word of letters right after `ps` is a bundle of BSD options, looked up letter by letter
+ *    without a dash (`a`, `u`, `x`: BSD `ps x` is not `ps -x`).
  *  - Flags are the words the analyser marks as flags, as written: `--long=value` -> `--long`; a short word is
  *    looked up whole first (`-rf`, `-la`, find's `-name`, `-1`), and otherwise letter by letter as bashCommands.ts
- *    `splitFlag` splits it (`-rf` -> `-r`, `-f`; `-n5` -> `-n`). Flags the table does not know are left out.
+ *    `splitFlag` splits it (`-rf` -> `-r`, `-f`; `-n5` -> `-n`; never for find, whose primaries are whole words); a bare number (`head -5`, `gzip -9`) not in the
+ *    table whole is looked up as `-NUM`. Flags the table does not know are left out.
  *  - Code that does not parse is cut into commands by a plain tokenisation (split at `|`, `&&`, `||`, `;`, `&`,
  *    newlines, `$(`, `(`, `)`, backticks, `-exec`/`-execdir`/`-ok`/`-okdir` … `;`/`+`; the wrappers above hand on
  *    to the next word after their own dash words), so the user still gets explanations.
@@ -65,6 +70,11 @@ function isOldStyleBundle(utility: string, next: string): boolean {
   return basename(utility) === "tar" && /^[A-Za-z]+$/.test(next);
 }
 
+/** `ps aux`: BSD options without a dash (the word right after `ps`), each letter its own key. */
+function bsdBundle(utility: string, next: string): string[] | null {
+  return basename(utility) === "ps" && /^[A-Za-z]+$/.test(next) ? [...next] : null;
+}
+
 /** One command as the explainer needs it: the utility word, the next word (when it is an argument), flag words. */
 interface RawCommand {
   utility: string;
@@ -72,8 +82,11 @@ interface RawCommand {
   flagWords: string[];
 }
 
+/** Utilities whose dash words are never clusters of letters (find's primaries: `-frob` is not `-f -r -o -b`). */
+const NO_CLUSTERS = new Set(["find"]);
+
 /** Flag lookup: the whole word, else letter by letter (`splitFlag`). */
-function flagKeys(word: string, entries: TableEntry[]): { flag: string; description: string }[] {
+function flagKeys(word: string, entries: TableEntry[], clusters: boolean): { flag: string; description: string }[] {
   const find = (key: string): string | undefined => {
     for (const e of entries) {
       const d = own(e.flags, key);
@@ -88,7 +101,17 @@ function flagKeys(word: string, entries: TableEntry[]): { flag: string; descript
   }
   const whole = find(word);
   if (whole !== undefined) return [{ flag: word, description: whole }];
+  if (/^-[0-9]+$/.test(word)) {
+    const number = find("-NUM");
+    return number === undefined ? [] : [{ flag: word, description: number }];
+  }
+  if (/^[A-Za-z]$/.test(word)) {
+    // a BSD letter (`ps aux`): only its own key, never a dash option's
+    const letter = find(word);
+    return letter === undefined ? [] : [{ flag: word, description: letter }];
+  }
   const out: { flag: string; description: string }[] = [];
+  if (!clusters) return out;
   for (const key of splitFlag(word)) {
     if (key === word) continue;
     const d = find(key);
@@ -120,7 +143,7 @@ function explainCommands(commands: RawCommand[]): UtilityExplanation[] {
       out.push(slot.entry);
     }
     for (const w of c.flagWords) {
-      for (const f of flagKeys(w, entries)) {
+      for (const f of flagKeys(w, entries, !NO_CLUSTERS.has(base))) {
         if (slot.seen.has(f.flag)) continue;
         slot.seen.add(f.flag);
         slot.entry.flags.push(f);
@@ -140,6 +163,8 @@ function fromAnalysis(nodes: CmdInfo[], roles: Analysis["roles"]): RawCommand[] 
     const second = words.length > 1 && roles.get(words[1]) === "arg" && !words[1].quoted ? words[1].value : null;
     const flagWords = words.filter((w) => roles.get(w) === "flag").map((w) => w.value);
     if (second !== null && isOldStyleBundle(words[0].value, second)) return { utility: words[0].value, next: null, flagWords: [`-${second}`, ...flagWords] };
+    const bsd = second !== null ? bsdBundle(words[0].value, second) : null;
+    if (bsd !== null) return { utility: words[0].value, next: null, flagWords: [...bsd, ...flagWords] };
     return { utility: words[0].value, next: second, flagWords };
   });
 }
@@ -173,6 +198,11 @@ function fromTokens(code: string): RawCommand[] {
     if (cur.next === null && cur.flagWords.length === 0 && !raw.startsWith("-") && !wrapperOptions) {
       if (isOldStyleBundle(cur.utility, t)) {
         cur.flagWords.push(`-${t}`);
+        continue;
+      }
+      const bsd = bsdBundle(cur.utility, t);
+      if (bsd !== null) {
+        cur.flagWords.push(...bsd);
         continue;
       }
       cur.next = t;

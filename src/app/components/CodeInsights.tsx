@@ -39,7 +39,7 @@ export function CandidateDangers({ id, dangers }: { id: string; dangers: readonl
   );
 }
 
-/** The explanations load lazily (the table is 1.4 MB): shown once they are there. */
+/** The explanations load lazily (the table is 0.8 MB): shown once they are there. */
 function BashExplanation({ explain }: { explain: () => Promise<BashExplanations> }) {
   const [state, setState] = useState<BashExplanations | null>(null);
   useEffect(() => {
