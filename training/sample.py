@@ -28,6 +28,7 @@ from .model import CodeFusion
 from .noise import gaussian_noise
 from .predictions import normalize_whitespace
 from .retrieval import Conditioner, Prepared, decode_slotted
+from .scores import score_shown
 from .tensors import code_length, pad_rows
 from .tokenizer import PAD_ID, Tokenizer
 
@@ -195,12 +196,16 @@ def keep_order(codes: Sequence[str], loss: Dict[str, float]) -> List[Dict[str, f
 
 def rank_by_denoising(model: CodeFusion, cond: Conditioner, alpha: torch.Tensor, prepared: Sequence[Prepared],
                       pools: Sequence[Sequence[str]], top_k: int, batch_size: int = 256,
-                      known: Optional[Sequence[int]] = None, known_by_loss: bool = True) -> List[List[Dict[str, float]]]:
+                      known: Optional[Sequence[int]] = None, known_by_loss: bool = True,
+                      losses_out: Optional[List[Dict[str, float]]] = None) -> List[List[Dict[str, float]]]:
     """Each request's pool (distinct codes, in order of appearance) ranked by denoising_loss (order_by_loss).
     With `known` (rank "known-first"), the first known[r] codes of pool r (the retrieved ones) are ranked among
     themselves and come before the rest (the samples), ranked among themselves; with known_by_loss False (rank
-    "retrieval-first") the known codes keep their pool order (scored all the same)."""
+    "retrieval-first") the known codes keep their pool order (scored all the same). losses_out: gets each request's
+    code -> loss (for the shown scores, scores.score_shown)."""
     losses = pool_losses(model, cond, alpha, prepared, pools, batch_size)
+    if losses_out is not None:
+        losses_out.extend(losses)
     ranked = []
     for r, (pool, loss) in enumerate(zip(pools, losses)):
         if known is None:
@@ -280,8 +285,13 @@ def generate(
             sampled.append([prepared[start + j].fill(decode_slotted(tok, r[: code_length(r)])) for r in rows[chunk]])
             sampled_conf.append(conf[chunk])
     if rank == "votes" and pool_retrieved == 0:
-        return [rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)]
+        return score_shown([rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)],
+                           rank, utterances, prepared, [], None, cond, 0, channel_scan, channel_similarity)
     as_written = rank in ("retrieval-first", "channel")
+    losses: List[Dict[str, float]] = []  # each request's pool losses, for the shown scores
+    # each candidate's share of the ranking's weight within its part (scores.py)
+    shown = lambda rows, pool_losses_=losses: score_shown(rows, rank, utterances, prepared, retrieved, pool_losses_, cond,  # noqa: E731
+                                                          pool_retrieved, channel_scan, channel_similarity)
     if rank == "channel":
         retrieved = [cond.channel_candidates(p, u, pool_retrieved, channel_scan, channel_similarity)
                      for p, u in zip(prepared, utterances)]
@@ -291,11 +301,11 @@ def generate(
         # The model's own samples reconstruct easily (they are its own estimates), so one pool ranked by the loss
         # puts them first whatever they are worth: the retrieved codes are ranked among themselves and go first.
         pools = [distinct(r + s) for s, r in zip(sampled, retrieved)]
-        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved],
-                                 known_by_loss=not as_written)
+        return shown(rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved],
+                                       known_by_loss=not as_written, losses_out=losses))
     pools = [distinct(s + r) for s, r in zip(sampled, retrieved)]
     if rank == "denoise":
-        return rank_by_denoising(model, cond, alpha, prepared, pools, top_k)
+        return shown(rank_by_denoising(model, cond, alpha, prepared, pools, top_k, losses_out=losses))
     # votes with a pool: the samples' ranking first, then the retrieved codes not already among them
     out_rows = []
     for s, k, pool in zip(sampled, sampled_conf, pools):
@@ -303,7 +313,7 @@ def generate(
         taken = {normalize_whitespace(c["code"]) for c in ranked}
         ranked += [{"code": c, "score": 0.0} for c in pool if normalize_whitespace(c) not in taken]
         out_rows.append(ranked[:top_k])
-    return out_rows
+    return shown(out_rows, None)
 
 
 def denoising_trace(

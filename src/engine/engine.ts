@@ -9,7 +9,8 @@ import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tok
 import type { LoadedBundle } from "./loader";
 import { CodeFusionModel, type EncodedUtterance } from "./model";
 import { gaussianNoise } from "./random";
-import { Channel } from "./channel";
+import { Channel, rankCodes } from "./channel";
+import { shownScores } from "./scores";
 import {
   Conditioner,
   decodeSlotted,
@@ -169,6 +170,8 @@ export class Engine {
   /** The request as the encoder reads it before the retrieved codes: literals in slots, or as written. */
   private readonly slotText: (utterance: string) => string;
   private readonly rankTimes: readonly number[];
+  /** The noisy channel of rank "channel" (null otherwise): it orders the known codes, and weighs their scores. */
+  private readonly channel: Channel | null;
   /** Stops every running generation (dispose()). */
   private readonly running = new Set<() => void>();
   private disposed = false;
@@ -187,6 +190,7 @@ export class Engine {
     const neighbours = mc.neighbours ?? 0;
     this.index = neighbours > 0 ? RetrievalIndex.fromJson(bundle.indexJson) : null;
     const tagger = useSlots ? SlotTagger.fromJson(bundle.taggerJson) : null;
+    this.channel = manifest.sampler.rank === "channel" ? Channel.fromJson(bundle.channelJson) : null;
     this.conditioner =
       conditioning && (useSlots || neighbours > 0)
         ? new Conditioner({
@@ -198,7 +202,7 @@ export class Engine {
             requestLen: mc.request_len ?? mc.max_utterance_len,
             useSlots,
             columns: mc.columns === true,
-            ...(manifest.sampler.rank === "channel" ? { channel: Channel.fromJson(bundle.channelJson) } : {}),
+            ...(this.channel ? { channel: this.channel } : {}),
           })
         : null;
     this.slotText = useSlots && this.conditioner ? (utterance) => slotRequest(utterance, tagger).text : (u) => u;
@@ -363,7 +367,8 @@ export class Engine {
     const rank = this.sampler.rank ?? "votes";
     const asWritten = rank === "retrieval-first" || rank === "channel";
     const conditioner = this.conditioner;
-    // Known codes shown as written carry the known request they are taken from (display only).
+    // Every known code carries the known request it is taken from (display only): as written ("retrieval-first",
+    // "channel"), or that request's code with this request's literals filled in where it has them (the others).
     let known: KnownCode[] = [];
     let retrieved: string[] = [];
     if (conditioner && poolRetrieved > 0) {
@@ -373,7 +378,13 @@ export class Engine {
       } else if (asWritten) {
         known = conditioner.writtenCandidates(prepared, utterance, poolRetrieved);
       }
-      retrieved = asWritten ? known.map((k) => k.code) : conditioner.retrievedCandidates(prepared, utterance, poolRetrieved);
+      if (asWritten) {
+        retrieved = known.map((k) => k.code);
+      } else {
+        // retrievedCandidates fills the codes of the same neighbours, in the same order, as writtenCandidates lists
+        retrieved = conditioner.retrievedCandidates(prepared, utterance, poolRetrieved);
+        known = conditioner.writtenCandidates(prepared, utterance, poolRetrieved).map((k, i) => ({ ...k, code: retrieved[i] ?? k.code }));
+      }
     }
     const fromKnown = new Set(retrieved.map((c) => normalizeWhitespace(c)));
     const sources = new Map<string, KnownRequest>();
@@ -382,15 +393,33 @@ export class Engine {
       const source = this.index?.entries[entry];
       if (source && !sources.has(key)) sources.set(key, { utterance: source.utterance, code: source.code, similarity });
     }
-    const mark = (list: Candidate[]): FinalStep["candidates"] =>
-      list.map((c) => {
+    const knownFirst = rank === "known-first" || asWritten;
+    // The shown score (scores.ts): each candidate's share of the weight the ranking sorts by, within its group. The
+    // rankers give exp(−loss) or the vote share as `score`; as-written known codes are sorted by the channel's score
+    // or by similarity instead. A two-part ranking sorts its parts apart, so each part is a group.
+    const weightOf = (code: string, rankerScore: number, isKnown: boolean): number => {
+      const source = isKnown && asWritten ? sources.get(normalizeWhitespace(code)) : undefined;
+      if (!source) return rankerScore;
+      if (!this.channel) return source.similarity;
+      const [[, channelScore]] = rankCodes(this.channel, utterance, [[code, source.similarity]], this.sampler.channel_similarity ?? 0) as [
+        [string, number],
+      ];
+      return Math.exp(channelScore);
+    };
+    const mark = (list: Candidate[]): FinalStep["candidates"] => {
+      const marked = list.map((c) => {
         const key = normalizeWhitespace(c.code);
         const knownRequest = sources.get(key);
         const isKnown = fromKnown.has(key);
-        return { ...c, source: isKnown ? "known" : "sample", fromKnownRequest: isKnown, ...(knownRequest ? { knownRequest } : {}) };
+        return { ...c, source: isKnown ? "known" : "sample", fromKnownRequest: isKnown, ...(knownRequest ? { knownRequest } : {}) } as const;
       });
+      const scores = shownScores(
+        marked.map((c) => weightOf(c.code, c.score, c.fromKnownRequest)),
+        marked.map((c) => (knownFirst ? c.source : "all")),
+      );
+      return marked.map((c, i) => ({ ...c, score: scores[i] as number }));
+    };
     if (rank === "votes" && retrieved.length === 0) return mark(rankCandidates(codes, confidence, this.sampler.top_k));
-    const knownFirst = rank === "known-first" || asWritten;
     const pool = knownFirst ? distinctCodes([...retrieved, ...codes]) : distinctCodes([...codes, ...retrieved]);
     if (rank === "denoise" || knownFirst) {
       const idsOf = (code: string): number[] =>
