@@ -67,6 +67,11 @@ class SamplerConfig:
     pool_retrieved: int = 0  # retrieved codes (slots filled) that join the samples in the ranked pool
     channel_scan: int = 100  # rank "channel": how many most similar known requests it reads
     channel_similarity: float = 0.01  # rank "channel": the weight of retrieval's similarity beside the channel's score
+    # Retrieve and edit (SDEdit; issue 19): the first edit_samples of the n samples start from a known code instead of
+    # pure noise: the slotted code of the request's retrieved neighbour 1, 2, ... (retrieval order, one each), embedded
+    # with L and noised to edit_t0, then K DDIM steps from edit_t0 to 0 (sample.sample). 0 = every sample from noise.
+    edit_samples: int = 0
+    edit_t0: int = 600
 
 
 @dataclass
@@ -101,6 +106,12 @@ class TrainConfig:
     compile: bool = False  # torch.compile (PyTorch 2 only)
     save_every_seconds: float = 300.0  # write <out>/resume.pt this often (0 = never); --resume true goes on from it
     resume: bool = False
+    init_bundle: str = ""  # start from this bundle's dequantised weights (a run goes on from what ships); resume wins
+    # Edit training (issue 19): this share of the fine-tuning items is noised from a retrieved neighbour's slotted code
+    # (leave-one-out, one of the neighbours the encoder reads, drawn uniformly) at t uniform in 1..edit_t0, with the
+    # gold code as the target. 0 = off (every item noised from its gold code, as before).
+    edit_prob: float = 0.0
+    edit_t0: int = 800
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Export a trained model as a browser bundle, and read a bundle back into PyTorch.
+"""Export a trained model as a browser bundle (training/bundle.py reads one back into PyTorch).
 
     /usr/bin/python3 -m training.export --run runs/cf-base --out public/models/cf [--eval runs/cf-base/eval.json]
 
@@ -6,8 +6,8 @@ A bundle is a directory: manifest.json, tokenizer.json, weights-NNN.bin shards (
 when given, eval.json. The format is the contract with the tfjs engine: docs/model-format.md.
 Weights: 2-D matrices as int8 with one float32 scale per output row (symmetric, scale = max|row| / 127), the
 diffusion embedding L and the position embeddings as float16, vectors (biases, LayerNorm) as float32.
-load_bundle() dequantises exactly as the engine does (float32 q * scale), so evaluating a bundle scores the
-weights that ship.
+bundle.load_bundle() dequantises exactly as the engine does (float32 q * scale), so evaluating a bundle scores
+the weights that ship.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 import torch
 
+from .bundle import FORMAT, FORMAT_VERSION, dequantize_int8, load_bundle, read_bundle_state  # noqa: F401 (re-exported)
 from .checkpoint import load_checkpoint, schedule_for
 from .config import Config
 from .model import CodeFusion, step_flops_formula
@@ -31,8 +32,6 @@ from .sample import rank_times
 from .slots import BASE_SLOT_TOKENS, SEP, SLOT_TOKENS
 from .tokenizer import MASK_ID, PAD_ID, Tokenizer
 
-FORMAT = "codefusion-bundle"
-FORMAT_VERSION = 1
 SHARD_BYTES = 4 * 1024 * 1024
 ALIGN = 16
 
@@ -56,11 +55,6 @@ def quantize_int8(w: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
     scale = torch.where(scale > 0, scale, torch.ones_like(scale))
     q = torch.clamp(torch.round(w2 / scale[:, None]), -127, 127).to(torch.int8)
     return q.reshape(w.shape).numpy(), scale.numpy().astype(np.float32)
-
-
-def dequantize_int8(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """float32(q) * float32(scale) per row, in float32 arithmetic (what the engine does)."""
-    return (q.reshape(q.shape[0], -1).astype(np.float32) * scale[:, None].astype(np.float32)).reshape(q.shape)
 
 
 class ShardWriter:
@@ -202,46 +196,6 @@ def attach_eval(bundle_dir: Path, eval_file: Path) -> dict:
     manifest["eval"] = "eval.json"
     (bundle_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
-
-
-def read_bundle_state(bundle_dir: Path) -> Tuple[dict, Dict[str, torch.Tensor]]:
-    """The manifest and the dequantised float32 state dict; every shard's SHA-256 is verified."""
-    bundle_dir = Path(bundle_dir)
-    manifest = json.loads((bundle_dir / "manifest.json").read_text())
-    if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-        raise ValueError(f"{bundle_dir}: not a {FORMAT} version {FORMAT_VERSION} bundle")
-    shards = []
-    for shard in manifest["shards"]:
-        payload = (bundle_dir / shard["file"]).read_bytes()
-        if hashlib.sha256(payload).hexdigest() != shard["sha256"]:
-            raise ValueError(f"{bundle_dir / shard['file']}: SHA-256 does not match the manifest")
-        shards.append(payload)
-    state = {}
-    for t in manifest["tensors"]:
-        raw = shards[t["shard"]][t["offset"]: t["offset"] + t["byteLength"]]
-        if t["dtype"] == "int8":
-            qz = t["quantization"]
-            scale_bytes = shards[qz["scaleShard"]][qz["scaleOffset"]: qz["scaleOffset"] + 4 * qz["scaleLength"]]
-            array = dequantize_int8(np.frombuffer(raw, np.int8).reshape(t["shape"]), np.frombuffer(scale_bytes, np.float32))
-        else:
-            array = np.frombuffer(raw, np.float16 if t["dtype"] == "float16" else np.float32).astype(np.float32).reshape(t["shape"])
-        state[t["name"]] = torch.from_numpy(array.copy())
-    return manifest, state
-
-
-def load_bundle(bundle_dir: Path, device: str = "cpu") -> Tuple[CodeFusion, Config, Tokenizer]:
-    manifest, state = read_bundle_state(bundle_dir)
-    model_fields = {f.name for f in dataclasses.fields(Config().model)}
-    cfg = Config.from_dict({
-        "model": {k: v for k, v in manifest["model"].items() if k in model_fields},
-        "diffusion": {k: v for k, v in manifest["diffusion"].items() if k not in ("alpha", "sigma")},
-        "sampler": {k: v for k, v in manifest["sampler"].items() if k in {f.name for f in dataclasses.fields(Config().sampler)}},
-        "train": manifest["training"],
-    })
-    model = CodeFusion(cfg.model, cfg.diffusion.T)
-    model.load_state_dict(state)
-    model.to(device).eval()
-    return model, cfg, Tokenizer.from_file(Path(bundle_dir) / manifest["tokenizer"]["file"])
 
 
 def main(argv=None) -> None:

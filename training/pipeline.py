@@ -20,7 +20,8 @@ from .baseline import predict as baseline_predictions
 from .checkpoint import load_checkpoint, load_conditioner, resolve_device
 from .config import add_config_arguments, coerce_value, make_config, parse_overrides
 from .evaluate import evaluate
-from .export import attach_eval, export_bundle, load_bundle
+from .bundle import load_bundle
+from .export import attach_eval, export_bundle
 from .predictions import exact_match_table, format_exact_match, prediction_row, read_predictions, write_predictions
 from .train import train
 

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
 from .config import SamplerConfig
-from .diffusion import ddim_step, strided_timesteps
+from .diffusion import ddim_step, q_sample, strided_timesteps
 from .model import CodeFusion
 from .noise import gaussian_noise
 from .predictions import normalize_whitespace
-from .retrieval import Conditioner, Prepared, decode_slotted
+from .retrieval import Conditioner, Prepared, decode_slotted, encode_slotted, query_text
 from .scores import score_shown
+from .slots import neutralise
 from .tensors import code_length, pad_rows
 from .tokenizer import PAD_ID, Tokenizer
 
@@ -73,22 +74,35 @@ def sample(
     clamp: str = "decoder",
     on_step: Optional[StepCallback] = None,
     decode_every: int = 1,
+    start_ids: Optional[torch.Tensor] = None,
+    t_start: Optional[int] = None,
 ) -> SampleOutput:
     """Run the K-step sampler for a batch (one row per sample; repeat a request n times for n samples).
 
     noise: x_T, [B, Lc, d_embed]; the only randomness of the (deterministic DDIM) sampler.
     alpha, sigma: the schedule table (length T+1), on the CPU: the update reads them as Python floats.
+    start_ids, t_start (retrieve and edit, SDEdit): every row starts from a known code [B, Lc] instead of noise,
+    x_t0 = alpha_t0 L(code) + sigma_t0 noise, and the K steps go from t0 = t_start down to 0
+    (strided_timesteps(t0, K)). Without them, x_T = noise and the K steps go from T.
     """
     T = alpha.shape[0] - 1
     den_kv, dec_kv = model.memory(utt_ids, utt_mask)
     if clamp not in CLAMP_MODES:
         raise ValueError(f"clamp must be one of {CLAMP_MODES}, got {clamp!r}")
     table = model.embedding_table()
+    B = noise.shape[0]
     x = noise
+    t_first = T
+    if start_ids is not None:
+        t_first = T if t_start is None else int(t_start)
+        if not 1 <= t_first <= T:
+            raise ValueError(f"t_start must be in 1..{T}, got {t_first}")
+        x = q_sample(model.embed_code(start_ids), alpha[t_first].expand(B).to(noise.device),
+                     sigma[t_first].expand(B).to(noise.device), noise)
     x0_hat = torch.zeros_like(noise)
     no_self_cond = torch.zeros_like(noise)
-    B = noise.shape[0]
-    pairs = strided_timesteps(T, steps)
+    # a start below K gives fewer steps (one per time)
+    pairs = strided_timesteps(t_first, steps if start_ids is None else min(steps, t_first))
     for k, (t, s) in enumerate(pairs):
         t_batch = torch.full((B,), t, dtype=torch.long, device=noise.device)
         # a model trained without self-conditioning only ever saw zeros there
@@ -114,8 +128,11 @@ def sample(
     return SampleOutput(ids=ids, confidence=conf, x0=x0_hat)
 
 
-def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: int) -> List[Dict[str, float]]:
-    """Deduplicate samples (whitespace-normalised) and rank them; see the module docstring for the score."""
+def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: int,
+                    starts: Optional[Sequence[Optional[int]]] = None) -> List[Dict[str, float]]:
+    """Deduplicate samples (whitespace-normalised) and rank them; see the module docstring for the score.
+    starts[j]: the index entry sample j started from (retrieve and edit), or None; a candidate then records the
+    start of its first sample that had one (mark_starts)."""
     n = len(codes)
     groups: Dict[str, Dict] = {}
     for code, conf in zip(codes, confidences):
@@ -125,7 +142,25 @@ def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: i
         if conf > group["best"]:
             group["best"], group["code"] = conf, code
     ranked = sorted(groups.values(), key=lambda g: -g["score"])  # sorted() is stable: ties keep first appearance
-    return [{"code": g["code"], "score": round(g["score"], 6)} for g in ranked[:top_k]]
+    out = [{"code": g["code"], "score": round(g["score"], 6)} for g in ranked[:top_k]]
+    return mark_starts(out, codes, starts) if starts is not None else out
+
+
+def mark_starts(candidates: List[Dict], codes: Sequence[str], starts: Sequence[Optional[int]],
+                known: Sequence[str] = ()) -> List[Dict]:
+    """Give each candidate that came out of a sample started from a known code that code's index entry as "start"
+    (the first such sample, in sample order: the best retrieved code first). A candidate equal to one of the `known`
+    codes (the pool's retrieved codes, which rank as known codes) gets none."""
+    first: Dict[str, int] = {}
+    for code, start in zip(codes, starts):
+        if start is not None:
+            first.setdefault(normalize_whitespace(code), start)
+    known_keys = {normalize_whitespace(c) for c in known}
+    for cand in candidates:
+        key = normalize_whitespace(cand["code"])
+        if key in first and key not in known_keys:
+            cand["start"] = first[key]
+    return candidates
 
 
 # Denoising-loss ranking: how well the model reconstructs a candidate from its noised embedding, read at a few
@@ -229,6 +264,26 @@ def distinct(codes: Sequence[str]) -> List[str]:
     return out
 
 
+def known_starts(cond: Conditioner, prepared: Prepared, utterance: str, count: int, code_len: int, exclude: int = -1
+                 ) -> List[Tuple[int, List[int]]]:
+    """The known codes a sample may start from (retrieve and edit): (index entry, code ids padded to max_code_len) of
+    the request's `count` best retrieved neighbours (cut to code_len), in retrieval order (the ones its encoder input reads first).
+    The code is the neighbour's slotted code, as the encoder reads it: its literals are placeholders numbered as in
+    its own request, which this request's literals fill. Never `exclude` (leave-one-out on training pairs)."""
+    if cond.index is None or count <= 0:
+        return []
+    found = prepared.neighbours[:count]
+    if len(found) < count:
+        found = cond.index.neighbours(query_text(utterance, prepared.slotted.text, cond.index.query), count, exclude)
+    length = code_len
+    out = []
+    for i, _ in found:
+        entry = cond.index.entries[i]
+        ids = encode_slotted(cond.tok, entry.slotted_code if cond.use_slots else neutralise(entry.code))[:length]
+        out.append((i, ids + [PAD_ID] * (length - len(ids))))
+    return out
+
+
 def request_noise(seed: int, samples: int, cfg) -> torch.Tensor:
     """x_T for one request: the engine's seeded noise (noise.py = src/engine/random.ts), [samples, Lc, d_embed], so
     Python and the browser start from the same floats for the same seed."""
@@ -255,9 +310,15 @@ def generate(
     headers: Optional[Sequence[Optional[Sequence[str]]]] = None,
     channel_scan: int = SamplerConfig.channel_scan,
     channel_similarity: float = SamplerConfig.channel_similarity,
+    edit_samples: int = SamplerConfig.edit_samples,
+    edit_t0: int = SamplerConfig.edit_t0,
 ) -> List[List[Dict[str, float]]]:
     """Top-k candidates for each utterance: n = `samples` samples each; request i starts from the engine's noise for
     seed + i (request_noise), as `npm run generate` does for line i.
+
+    Retrieve and edit: sample j < edit_samples starts from the request's j-th known code (known_starts: its
+    retrieved neighbours' slotted codes, in retrieval order) noised to edit_t0 with the same noise row j, the
+    others from pure noise; a candidate that came out of such a sample records that code's index entry ("start").
 
     With a conditioner the request is slotted and its neighbours retrieved (exclude[i]: the index entry request i
     must not find, for leave-one-out checks on training pairs; headers[i]: the column names of its table, CF); with pool_retrieved > 0 the neighbours' codes,
@@ -269,6 +330,11 @@ def generate(
     prepared = [cond.prepare(u, exclude[i] if exclude is not None else -1, headers[i] if headers is not None else None)
                 for i, u in enumerate(utterances)]
     utt_ids, utt_mask = pad_rows([p.input_ids for p in prepared], cfg.max_utterance_len)
+    edit_samples = min(max(0, edit_samples), samples)
+    # per request, sample j's known code: (index entry, code ids) for j < edit_samples where it has one
+    starts = [known_starts(cond, p, u, edit_samples, cfg.max_code_len, exclude[i] if exclude is not None else -1)
+              for i, (p, u) in enumerate(zip(prepared, utterances))]
+    sample_starts: List[List[Optional[int]]] = [[e for e, _ in st] + [None] * (samples - len(st)) for st in starts]
     sampled: List[List[str]] = []
     sampled_conf: List[List[float]] = []
     per_batch = max(1, batch_size // samples)
@@ -277,21 +343,37 @@ def generate(
         ids = utt_ids[start:stop].repeat_interleave(samples, 0).to(device)
         mask = utt_mask[start:stop].repeat_interleave(samples, 0).to(device)
         noise = torch.cat([request_noise(seed + i, samples, cfg) for i in range(start, stop)]).to(device)
-        out = sample(model, alpha, sigma, ids, mask, steps, noise, clamp=clamp)
-        rows = out.ids.cpu().tolist()
-        conf = out.confidence.cpu().tolist()
+        edit_rows = [j * samples + k for j in range(stop - start) for k in range(len(starts[start + j]))]
+        if not edit_rows:
+            out = sample(model, alpha, sigma, ids, mask, steps, noise, clamp=clamp)
+            out_ids, out_conf = out.ids, out.confidence
+        else:
+            # the samples from known codes and those from noise follow different time grids: two batches
+            edit = torch.zeros(len(noise), dtype=torch.bool)
+            edit[edit_rows] = True
+            start_ids = torch.tensor([code for j in range(start, stop) for _, code in starts[j]], dtype=torch.long)
+            out_ids = torch.zeros((len(noise), cfg.max_code_len), dtype=torch.long)
+            out_conf = torch.zeros(len(noise))
+            edited = sample(model, alpha, sigma, ids[edit.to(device)], mask[edit.to(device)], steps, noise[edit.to(device)],
+                            clamp=clamp, start_ids=start_ids.to(device), t_start=edit_t0)
+            out_ids[edit], out_conf[edit] = edited.ids.cpu(), edited.confidence.cpu()
+            if not edit.all():
+                plain = ~edit
+                rest = sample(model, alpha, sigma, ids[plain.to(device)], mask[plain.to(device)], steps,
+                              noise[plain.to(device)], clamp=clamp)
+                out_ids[plain], out_conf[plain] = rest.ids.cpu(), rest.confidence.cpu()
+        rows = out_ids.cpu().tolist()
+        conf = out_conf.cpu().tolist()
         for j in range(stop - start):
             chunk = slice(j * samples, (j + 1) * samples)
             sampled.append([prepared[start + j].fill(decode_slotted(tok, r[: code_length(r)])) for r in rows[chunk]])
             sampled_conf.append(conf[chunk])
     if rank == "votes" and pool_retrieved == 0:
-        return score_shown([rank_candidates(c, k, top_k) for c, k in zip(sampled, sampled_conf)],
+        return score_shown([rank_candidates(c, k, top_k, st if edit_samples else None)
+                            for c, k, st in zip(sampled, sampled_conf, sample_starts)],
                            rank, utterances, prepared, [], None, cond, 0, channel_scan, channel_similarity)
     as_written = rank in ("retrieval-first", "channel")
-    losses: List[Dict[str, float]] = []  # each request's pool losses, for the shown scores
-    # each candidate's share of the ranking's weight within its part (scores.py)
-    shown = lambda rows, pool_losses_=losses: score_shown(rows, rank, utterances, prepared, retrieved, pool_losses_, cond,  # noqa: E731
-                                                          pool_retrieved, channel_scan, channel_similarity)
+    losses: Optional[List[Dict[str, float]]] = []  # each request's pool losses, for the shown scores (None: votes)
     if rank == "channel":
         retrieved = [cond.channel_candidates(p, u, pool_retrieved, channel_scan, channel_similarity)
                      for p, u in zip(prepared, utterances)]
@@ -301,19 +383,28 @@ def generate(
         # The model's own samples reconstruct easily (they are its own estimates), so one pool ranked by the loss
         # puts them first whatever they are worth: the retrieved codes are ranked among themselves and go first.
         pools = [distinct(r + s) for s, r in zip(sampled, retrieved)]
-        return shown(rank_by_denoising(model, cond, alpha, prepared, pools, top_k, known=[len(distinct(r)) for r in retrieved],
-                                       known_by_loss=not as_written, losses_out=losses))
-    pools = [distinct(s + r) for s, r in zip(sampled, retrieved)]
-    if rank == "denoise":
-        return shown(rank_by_denoising(model, cond, alpha, prepared, pools, top_k, losses_out=losses))
-    # votes with a pool: the samples' ranking first, then the retrieved codes not already among them
-    out_rows = []
-    for s, k, pool in zip(sampled, sampled_conf, pools):
-        ranked = rank_candidates(s, k, top_k)
-        taken = {normalize_whitespace(c["code"]) for c in ranked}
-        ranked += [{"code": c, "score": 0.0} for c in pool if normalize_whitespace(c) not in taken]
-        out_rows.append(ranked[:top_k])
-    return shown(out_rows, None)
+        ranked_rows = rank_by_denoising(model, cond, alpha, prepared, pools, top_k,
+                                        known=[len(distinct(r)) for r in retrieved], known_by_loss=not as_written,
+                                        losses_out=losses)
+    else:
+        pools = [distinct(s + r) for s, r in zip(sampled, retrieved)]
+        if rank == "denoise":
+            ranked_rows = rank_by_denoising(model, cond, alpha, prepared, pools, top_k, losses_out=losses)
+        else:
+            losses = None
+            # votes with a pool: the samples' ranking first, then the retrieved codes not already among them
+            ranked_rows = []
+            for s, k, pool in zip(sampled, sampled_conf, pools):
+                ranked = rank_candidates(s, k, top_k)
+                taken = {normalize_whitespace(c["code"]) for c in ranked}
+                ranked += [{"code": c, "score": 0.0} for c in pool if normalize_whitespace(c) not in taken]
+                ranked_rows.append(ranked[:top_k])
+    if edit_samples:
+        for ranked, s, st, r in zip(ranked_rows, sampled, sample_starts, retrieved):
+            mark_starts(ranked, s, st, known=r)
+    # each candidate's share of the ranking's weight within its part (scores.py)
+    return score_shown(ranked_rows, rank, utterances, prepared, retrieved, losses, cond, pool_retrieved, channel_scan,
+                       channel_similarity)
 
 
 def denoising_trace(
@@ -369,7 +460,7 @@ def main(argv=None) -> None:
     if args.run:
         model, cfg, tok = load_checkpoint(Path(args.run))
     else:
-        from .export import load_bundle
+        from .bundle import load_bundle
 
         model, cfg, tok = load_bundle(Path(args.bundle))
     alpha, sigma = schedule_for(cfg)

@@ -13,28 +13,42 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import dataclasses
 import json
 import math
 import os
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, NamedTuple, Optional
 
 import torch
 import torch.distributed as dist
 
 from . import data
+from .bundle import bundle_config, read_bundle_state
 from .checkpoint import resolve_device, save_checkpoint, schedule_for
 from .config import Config, add_config_arguments, make_config, parse_overrides
 from .model import CodeFusion
 from .predictions import exact_match_table
 from .retrieval import Conditioner, build_index
-from .sample import generate
+from .sample import generate, known_starts
 from .slots import BASE_SLOT_TOKENS, SLOT_TOKENS, save_tagger, train_tagger
 from .tensors import cpd_inputs, encode_codes, identifier_token_table, pad_rows, pair_tensors
 from .tokenizer import PAD_ID, Tokenizer, tokenizer_path
 
 T_BUCKETS = 10
+
+
+class Batch(NamedTuple):
+    """One training batch. start_ids and edit: the code each item is noised from and which items are edit starts
+    (edit training, finetuning_batches); None when every item is noised from its own code."""
+
+    utt_ids: torch.Tensor
+    utt_mask: torch.Tensor
+    code_ids: torch.Tensor
+    uncond: Optional[torch.Tensor]
+    start_ids: Optional[torch.Tensor] = None
+    edit: Optional[torch.Tensor] = None
 LOSS_TERMS = ("denoise", "decode", "ce")
 
 
@@ -97,6 +111,19 @@ class Trainer:
         print(f"resumed from {self.resume_path}: {self.resumed}", flush=True)
         return True
 
+    def init_from_bundle(self, bundle_dir: Path) -> None:
+        """Start from a bundle's dequantised weights (model and EMA; a fresh optimiser): a run goes on from what ships.
+        The bundle's architecture must be this config's."""
+        manifest, state = read_bundle_state(bundle_dir)
+        ours, theirs = dataclasses.asdict(self.cfg.model), bundle_config(manifest).model
+        differ = [f"{k}: {getattr(theirs, k)!r} in the bundle, {v!r} here" for k, v in ours.items()
+                  if k not in ("dropout",) and getattr(theirs, k) != v]
+        if differ:
+            raise ValueError(f"{bundle_dir} is another architecture: " + "; ".join(differ))
+        self.raw_model.load_state_dict(state)
+        self.ema.load_state_dict(state)
+        print(f"initialised from {bundle_dir} (its dequantised weights)", flush=True)
+
     def _autocast_context(self):
         want = self.cfg.train.dtype
         if self.device.type == "cuda" and want in ("auto", "bfloat16") and torch.cuda.is_bf16_supported():
@@ -143,6 +170,7 @@ class Trainer:
         last_save = time.time()
         # Loss per tenth of the time range, summed on the device over each logging window (no sync per step).
         sums = torch.zeros(4, T_BUCKETS, device=self.device)
+        edit_sums = torch.zeros(2, device=self.device)  # CE summed over the edit items of the window, and their count
         per_t: Dict[str, list] = {}
         while True:
             progress = phase_progress(step, time.time() - start, max_steps, max_seconds)
@@ -150,12 +178,19 @@ class Trainer:
                 break
             for group in self.opt.param_groups:
                 group["lr"] = self.lr_at(step, progress)
-            utt_ids, utt_mask, code_ids, uncond = [x.to(self.device, non_blocking=True) if x is not None else None for x in batch_fn()]
+            batch = Batch(*batch_fn())
+            utt_ids, utt_mask, code_ids, uncond, start_ids, edit = [x.to(self.device, non_blocking=True) if x is not None else None
+                                                                    for x in batch]
             B = code_ids.shape[0]
             t = torch.randint(1, self.cfg.diffusion.T + 1, (B,), generator=self.generator).to(self.device)
+            if edit is not None:
+                # edit items start from their neighbour's code at t <= edit_t0 (drawn only when edit training is on,
+                # so a run without it draws the same numbers as before)
+                t_edit = torch.randint(1, tc.edit_t0 + 1, (B,), generator=self.generator).to(self.device)
+                t = torch.where(edit, t_edit, t)
             use_sc = bool(torch.rand((), generator=self.generator) < 0.5)
             with self.autocast():
-                out = self.model(utt_ids, utt_mask, code_ids, t, self.alpha[t], self.sigma[t], uncond, use_sc)
+                out = self.model(utt_ids, utt_mask, code_ids, t, self.alpha[t], self.sigma[t], uncond, use_sc, start_ids)
             loss = out["loss"].mean()
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -168,9 +203,14 @@ class Trainer:
                 self.save_resume(name, step, time.time() - start)
                 last_save = time.time()
             bucket = (t - 1) * T_BUCKETS // self.cfg.diffusion.T
+            # ce_per_t counts the items noised from their own code only (comparable with runs without edit training);
+            # the edit items' CE is logged apart (edit_ce)
+            plain = torch.ones(B, device=self.device) if edit is None else (~edit).float()
             for i, key in enumerate(LOSS_TERMS):
-                sums[i].index_add_(0, bucket, out[key].detach().float())
-            sums[3].index_add_(0, bucket, torch.ones(B, device=self.device))
+                sums[i].index_add_(0, bucket, out[key].detach().float() * plain)
+            sums[3].index_add_(0, bucket, plain)
+            if edit is not None:
+                edit_sums += torch.stack([(out["ce"].detach().float() * edit).sum(), edit.float().sum()])
             if step % tc.log_every == 0 or step == 1:
                 per_t = bucket_means(sums)
                 sums.zero_()
@@ -181,6 +221,9 @@ class Trainer:
                     **{k: round(out[k].detach().float().mean().item(), 4) for k in ("loss",) + LOSS_TERMS},
                     "ce_per_t": per_t["ce"],
                 }
+                if edit is not None:
+                    record["edit_ce"] = round((edit_sums[0] / edit_sums[1].clamp(min=1)).item(), 4)
+                    edit_sums.zero_()
                 records.append(record)
                 if self.rank == 0:
                     print(f"[{name}] " + " ".join(f"{k} {v}" for k, v in record.items()), flush=True)
@@ -216,7 +259,7 @@ def pretraining_batches(cfg: Config, tok: Tokenizer, snippets: List[str], genera
         code = codes[idx]
         utt_ids, utt_mask = cpd_inputs(code, table, tc.cpd_mask_prob, mc.max_utterance_len, generator)
         uncond = torch.rand(tc.batch_size, generator=generator) < tc.pretrain_uncond_prob
-        return utt_ids, utt_mask, code, uncond
+        return Batch(utt_ids, utt_mask, code, uncond)
 
     return batch
 
@@ -246,7 +289,7 @@ def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], g
         codes = tensors.code_ids
         kept = tensors.kept
     else:
-        inputs, code_rows, kept = [], [], []
+        inputs, code_rows, kept, starts = [], [], [], []
         for i, p in enumerate(pairs):
             prepared = cond.prepare(p.utterance, exclude=i, header=p.header)
             ids = cond.code_ids(p.code, prepared.slotted)
@@ -254,6 +297,8 @@ def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], g
                 inputs.append(prepared.input_ids)
                 code_rows.append(ids + [PAD_ID] * (mc.max_code_len - len(ids)))
                 kept.append(i)
+                if tc.edit_prob > 0:
+                    starts.append([ids for _, ids in known_starts(cond, prepared, p.utterance, mc.neighbours, mc.max_code_len, i)])
         codes = torch.tensor(code_rows, dtype=torch.long)
     print(f"fine-tuning on {len(kept)} pairs ({len(pairs) - len(kept)} with code longer than {mc.max_code_len} tokens dropped)")
     utt_ids, utt_mask = pad_rows(inputs, mc.max_utterance_len)
@@ -263,11 +308,31 @@ def finetuning_batches(cfg: Config, tok: Tokenizer, pairs: List[data.Example], g
     buckets = [b for b in torch.tensor_split(order, n_buckets) if len(b)]
     sizes = torch.tensor([float(len(b)) for b in buckets])
 
-    def batch():
+    edit_starts = None
+    if tc.edit_prob > 0:
+        if cond is None or cond.index is None:
+            raise ValueError("edit training (edit_prob > 0) needs retrieval (model.neighbours > 0)")
+        # [N, k, Lc] the slotted codes of each pair's leave-one-out neighbours (the ones its encoder input reads), and
+        # how many it has
+        k = max(1, mc.neighbours)
+        start_count = torch.tensor([len(s) for s in starts], dtype=torch.long)
+        edit_starts = torch.full((len(starts), k, mc.max_code_len), PAD_ID, dtype=torch.long)
+        for row, rows in enumerate(starts):
+            if rows:
+                edit_starts[row, : len(rows)] = torch.tensor(rows[:k], dtype=torch.long)
+        print(f"edit training: {tc.edit_prob:.0%} of the items start from one of their {k} neighbours' codes at t <= {tc.edit_t0}")
+
+    def batch() -> Batch:
         b = buckets[int(torch.multinomial(sizes, 1, generator=generator))]
         idx = b[torch.randint(0, len(b), (tc.batch_size,), generator=generator)]
         width = int(lengths[idx].max())
-        return utt_ids[idx, :width], utt_mask[idx, :width], codes[idx], None
+        if edit_starts is None:
+            return Batch(utt_ids[idx, :width], utt_mask[idx, :width], codes[idx], None)
+        count = start_count[idx]
+        edit = (torch.rand(len(idx), generator=generator) < tc.edit_prob) & (count > 0)
+        which = (torch.rand(len(idx), generator=generator) * count.clamp(min=1)).long()
+        start = torch.where(edit[:, None], edit_starts[idx, which], codes[idx])
+        return Batch(utt_ids[idx, :width], utt_mask[idx, :width], codes[idx], None, start, edit)
 
     return batch
 
@@ -299,16 +364,19 @@ def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: 
                          cond: Optional[Conditioner] = None) -> Dict[str, float]:
     """Exact match of the sampler on training pairs: a model that cannot regenerate what it was trained on has
     a sampling or schedule bug (docs/training.md, "Noise schedule"). The model's own samples only (no retrieved
-    codes in the pool), with leave-one-out retrieval as in training."""
+    codes in the pool; with sampler.edit_samples, some start from known codes), with leave-one-out retrieval as in
+    training. The pairs: every (len(pairs) // count)-th, the first `count` of them."""
     step = max(1, len(pairs) // count)
     chosen = pairs[::step][:count]
     alpha, sigma = schedule_for(cfg)
     sc = cfg.sampler
     cands = generate(model, tok, alpha, sigma, [p.utterance for p in chosen], sc.steps, sc.samples, seed=0, top_k=sc.top_k,
                      clamp=sc.clamp, cond=cond, exclude=list(range(0, len(pairs), step))[:count],
-                     headers=[p.header for p in chosen])
+                     headers=[p.header for p in chosen], edit_samples=sc.edit_samples, edit_t0=sc.edit_t0)
     rows = [{"gold": p.code, "candidates": c} for p, c in zip(chosen, cands)]
-    return exact_match_table(rows)
+    # from_known: the share of top-1 candidates that came out of a sample started from a known code
+    return {**exact_match_table(rows),
+            "from_known": round(100.0 * sum(bool(c) and "start" in c[0] for c in cands) / max(1, len(cands)), 2)}
 
 
 def phase_progress(step: int, seconds: float, max_steps: int, max_seconds: float) -> float:
@@ -344,13 +412,22 @@ def train(cfg: Config) -> Optional[Dict]:
     cfg.model.vocab_size = tok.vocab_size + (len(slot_tokens) if cfg.model.slots or cfg.model.neighbours > 0 else 0)
     started = time.time()
     trainer = Trainer(cfg, device, rank, world)
-    if tc.resume:
-        trainer.load_resume()
+    resumed = trainer.load_resume() if tc.resume else False
+    if tc.init_bundle and not resumed:
+        trainer.init_from_bundle(Path(tc.init_bundle))
     if rank == 0:
         print(f"{tc.language}/{tc.preset}: {trainer.raw_model.num_parameters() / 1e6:.2f}M parameters on {device} (world {world})", flush=True)
 
     pairs = finetuning_pairs(cfg)
     cond = make_conditioner(cfg, tok, pairs, Path(tc.out_dir) if rank == 0 else None)
+    if tc.init_bundle and rank == 0 and cond is not None:
+        # the bundle's model read its tagger's slots and its index's neighbours: this run should rebuild the same
+        for name in ("tagger.json", "index.json"):
+            ours, theirs = Path(tc.out_dir) / name, Path(tc.init_bundle) / name
+            if ours.exists() and theirs.exists():
+                same = ours.read_bytes() == theirs.read_bytes()
+                print(f"{name}: {'the same as' if same else 'NOT the same as (check the pairs and tagger_threshold of)'} "
+                      f"the bundle's", flush=True)
     if tc.pretrain_steps > 0 or tc.pretrain_seconds > 0:
         snippets = data.load_pretraining(tc.language)
         trainer.run_phase("pretrain", pretraining_batches(cfg, tok, snippets, trainer.generator), tc.pretrain_steps, tc.pretrain_seconds)
