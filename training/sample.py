@@ -419,24 +419,49 @@ def denoising_trace(
     clamp: str = "decoder",
     decode_every: int = 1,
     cond: Optional[Conditioner] = None,
+    edit_samples: int = 0,
+    edit_t0: int = SamplerConfig.edit_t0,
 ) -> List[Dict]:
     """The decoded code of every sample at every (decode_every-th) step, as the app shows it (placeholders filled):
-    [{"step": k, "t": t, "codes": [code of sample 1, ...]}, ...], the last entry being the final result."""
+    [{"step": k, "t": t, "codes": [code of sample 1, ...]}, ...], the last entry being the final result.
+
+    With edit_samples (retrieve and edit, as generate does it) the first entry is {"step": -1, "start": [index entry
+    of each sample's known code, or None], "codes": [that code filled, or "" for a sample from noise]}, and every
+    entry has "ts", each sample's t (samples from a known code go from edit_t0, the others from T)."""
     cfg = model.cfg
     device = next(model.parameters()).device
     if cond is None:
         cond = Conditioner(tok, None, None, 0, cfg.max_utterance_len, cfg.max_utterance_len, False)
     prepared = cond.prepare(utterance)
     utt_ids, utt_mask = pad_rows([prepared.input_ids], cfg.max_utterance_len)
-    noise = request_noise(seed, samples, cfg)
-    trace: List[Dict] = []
+    noise = request_noise(seed, samples, cfg).to(device)
+    starts = known_starts(cond, prepared, utterance, min(max(0, edit_samples), samples), cfg.max_code_len)
 
-    def record(k: int, t: int, ids: torch.Tensor, conf: torch.Tensor) -> None:
-        codes = [prepared.fill(decode_slotted(tok, row[: code_length(row)])) for row in ids.cpu().tolist()]
-        trace.append({"step": k, "t": t, "codes": codes})
+    def text(row: List[int]) -> str:
+        return prepared.fill(decode_slotted(tok, row[: code_length(row)]))
 
-    sample(model, alpha, sigma, utt_ids.repeat(samples, 1).to(device), utt_mask.repeat(samples, 1).to(device),
-           steps, noise.to(device), clamp=clamp, on_step=record, decode_every=decode_every)
+    def run(rows: slice, **start) -> Dict[int, tuple]:
+        seen: Dict[int, tuple] = {}
+        n = len(range(samples)[rows])
+        if n:
+            sample(model, alpha, sigma, utt_ids.repeat(n, 1).to(device), utt_mask.repeat(n, 1).to(device), steps,
+                   noise[rows], clamp=clamp, decode_every=decode_every,
+                   on_step=lambda k, t, ids, conf: seen.__setitem__(k, (t, [text(r) for r in ids.cpu().tolist()])), **start)
+        return seen
+
+    if not starts:
+        return [{"step": k, "t": t, "codes": codes} for k, (t, codes) in sorted(run(slice(None)).items())]
+    e = len(starts)
+    edited = run(slice(0, e), start_ids=torch.tensor([ids for _, ids in starts], device=device), t_start=edit_t0)
+    plain = run(slice(e, None))
+    trace: List[Dict] = [{"step": -1, "start": [i for i, _ in starts] + [None] * (samples - e),
+                          "codes": [text(ids) for _, ids in starts] + [""] * (samples - e)}]
+    for k in sorted(set(edited) | set(plain)):
+        # both groups take the same step indices (the same K); a group with fewer steps (t0 < K) ends earlier
+        t_e, codes_e = edited.get(k, edited[max(edited)])
+        t_n, codes_n = plain.get(k, (None, [])) if plain else (None, [])
+        trace.append({"step": k, "t": t_n if t_n is not None else t_e, "ts": [t_e] * e + [t_n] * (samples - e),
+                      "codes": codes_e + codes_n})
     return trace
 
 
@@ -456,6 +481,8 @@ def main(argv=None) -> None:
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--every", type=int, default=1, help="show every m-th step")
+    parser.add_argument("--edit-samples", type=int, default=None, help="samples that start from known codes (default: the config's)")
+    parser.add_argument("--edit-t0", type=int, default=None, help="the time they start at (default: the config's)")
     args = parser.parse_args(argv)
     if args.run:
         model, cfg, tok = load_checkpoint(Path(args.run))
@@ -466,10 +493,15 @@ def main(argv=None) -> None:
     alpha, sigma = schedule_for(cfg)
     cond = load_conditioner(Path(args.run or args.bundle), cfg, tok)
     steps, samples = args.steps or cfg.sampler.steps, args.samples or cfg.sampler.samples
+    edit_samples = cfg.sampler.edit_samples if args.edit_samples is None else args.edit_samples
     trace = denoising_trace(model, tok, alpha, sigma, args.utterance, steps, samples, args.seed,
-                            cfg.sampler.clamp, args.every, cond)
+                            cfg.sampler.clamp, args.every, cond, edit_samples, args.edit_t0 or cfg.sampler.edit_t0)
     for entry in trace:
-        print(f"step {entry['step'] + 1:>4}/{steps} t={entry['t']:>4}  " + "  |  ".join(repr(c) for c in entry["codes"]))
+        if entry["step"] < 0:
+            print("start       " + "  |  ".join(repr(c) if c else "(noise)" for c in entry["codes"]))
+            continue
+        times = "/".join(str(t) for t in dict.fromkeys(entry.get("ts", [entry["t"]])))
+        print(f"step {entry['step'] + 1:>4}/{steps} t={times:>8}  " + "  |  ".join(repr(c) for c in entry["codes"]))
     last = trace[-1]
     confidences = [0.0] * len(last["codes"])  # the ranking below only needs the votes here
     print("top-k:", [c["code"] for c in rank_candidates(last["codes"], confidences, cfg.sampler.top_k)])

@@ -227,3 +227,19 @@ def test_without_edit_samples_generate_samples_as_before(conditioned):
     # the scores shown are each candidate's share of the votes shown (scores.py)
     shares = [c["score"] / sum(d["score"] for d in cands) for cands in old for c in cands]
     assert [c["score"] for cands in default for c in cands] == pytest.approx(shares, abs=1e-5)
+
+
+def test_the_trace_starts_from_the_known_codes_and_ends_on_what_generate_returns(conditioned):
+    from training.sample import denoising_trace
+
+    cfg, tok, pairs, cond, model = conditioned
+    alpha, sigma = schedule_for(cfg)
+    request = pairs[3].utterance
+    prepared = cond.prepare(request)
+    known = known_starts(cond, prepared, request, 2, cfg.model.max_code_len)
+    trace = denoising_trace(model, tok, alpha, sigma, request, 8, 3, 5, cond=cond, edit_samples=2, edit_t0=300)
+    assert trace[0]["step"] == -1 and trace[0]["start"] == [known[0][0], known[1][0], None]
+    assert trace[0]["codes"][:2] == [prepared.fill(decode_slotted(tok, ids[: code_length(ids)])) for _, ids in known]
+    assert trace[1]["ts"] == [300, 300, cfg.diffusion.T]
+    [cands] = generate(model, tok, alpha, sigma, [request], 8, 3, 5, top_k=3, cond=cond, edit_samples=2, edit_t0=300)
+    assert {c["code"] for c in cands} == set(trace[-1]["codes"])
