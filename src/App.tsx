@@ -15,6 +15,7 @@ import { PromptForm } from "./app/components/PromptForm";
 import { RecentRequests } from "./app/components/RecentRequests";
 import { Scrubber } from "./app/components/Scrubber";
 import { languageInfo } from "./app/languages";
+import { requestNotes } from "./app/requestChecks";
 import { useCopyFeedback } from "./app/useCopyFeedback";
 import { useEngine } from "./app/useEngine";
 import { useLinkAutoRun } from "./app/useLinkAutoRun";
@@ -32,7 +33,7 @@ declare global {
 export function App() {
   const engine = useEngine();
   const { status, run, load } = engine;
-  const { settings, ready, edit, pick } = useRequestSettings(status);
+  const { settings, ready, pendingDefaults, edit, pick } = useRequestSettings(status);
   const recent = useRecentRequests();
   const view = useRunView(run, settings.language);
   const { copied, copy } = useCopyFeedback<"editor">();
@@ -50,7 +51,7 @@ export function App() {
   const { add } = recent;
   const { generate: startRun } = engine;
   const generate = useCallback(() => {
-    if (settings.prompt.trim() === "") return;
+    if (requestNotes(settings.prompt).some((n) => n.blocks)) return; // empty or too long: the prompt box says why
     reset();
     startRun({
       utterance: settings.prompt,
@@ -91,6 +92,7 @@ export function App() {
             running={running}
             ready={ready}
             countTokens={engine.countTokens}
+            pendingDefaults={pendingDefaults}
           />
           <RecentRequests items={recent.items} onPick={pick} onClear={recent.clear} />
           <ModelsPanel
@@ -112,7 +114,7 @@ export function App() {
             <DenoiseProgress
               snapshot={view.shownSnapshot}
               T={status.state === "ready" ? status.T : null}
-              running={running || view.catchingUp}
+              phase={running || view.catchingUp ? "running" : run.phase === "cancelled" ? "stopped" : run.phase === "failed" ? "failed" : "done"}
             />
             {view.estimate !== null && (
               <p className="estimate muted small" data-testid="estimate">
@@ -134,11 +136,16 @@ export function App() {
                 onChange={(i) => view.setScrub(i >= view.lastIndex ? null : i)}
               />
             )}
+            {finished && candidate && candidate.sample < 0 && (
+              <p className="muted small" data-testid="no-replay">
+                No replay for this candidate: it is a similar known request's code, and none of the samples denoised into it.
+              </p>
+            )}
             <div aria-live="polite" className="run-status">
               {run.phase === "running" && run.truncatedTokens > 0 && (
                 <p className="warning-text">The request is longer than the model reads: the last {run.truncatedTokens} tokens were cut.</p>
               )}
-              {run.phase === "cancelled" && <p className="muted">Stopped after step {run.snapshots.length}.</p>}
+              {run.phase === "cancelled" && <p className="muted">Stopped after step {run.snapshots.at(-1)?.step ?? 0}.</p>}
               {finished && run.candidates.length > 0 && (
                 <p className="visually-hidden">Done: {run.candidates.length} candidates.</p>
               )}
@@ -159,7 +166,13 @@ export function App() {
           </section>
 
           {finished && (
-            <Candidates language={settings.language} candidates={run.candidates} selected={view.selected} onSelect={view.select} />
+            <Candidates
+              language={settings.language}
+              candidates={run.candidates}
+              selected={view.selected}
+              onSelect={view.select}
+              rank={status.state === "ready" ? status.sampler.rank : undefined}
+            />
           )}
           {candidate && view.analysis && (
             <CodeInsights
@@ -170,7 +183,13 @@ export function App() {
               onCfTable={setCfTable}
             />
           )}
-          {finished && <KnownRequests requests={run.knownRequests} />}
+          {finished && (
+            <KnownRequests
+              requests={run.knownRequests}
+              candidates={run.candidates}
+              sampler={status.state === "ready" ? status.sampler : undefined}
+            />
+          )}
         </div>
       </main>
 

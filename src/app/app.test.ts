@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerationStep } from "../engine/engine";
 import { addRecent, clearRecent, loadRecent, MAX_RECENT, RECENT_KEY, type RecentRequest } from "./recent";
 import { attachSamples, denoisedFraction, INITIAL_RUN, runReducer, sampleAt, type RunState } from "./runState";
-import { DEFAULT_SETTINGS, randomSeed, readUrlState, writeUrlState } from "./urlState";
+import { DEFAULT_SETTINGS, LIMITS, randomSeed, readUrlState, writeUrlState } from "./urlState";
 
 describe("URL state", () => {
   it("round-trips every setting, the prompt included", () => {
@@ -20,9 +20,13 @@ describe("URL state", () => {
     expect(readUrlState("?steps=1200&n=16&seed=0")).toMatchObject({ steps: 1200, samples: 16, seed: 0 });
   });
 
-  it("caps an overlong prompt and leaves an empty one out of the URL", () => {
-    expect(readUrlState(`?q=${"a".repeat(5000)}`).prompt).toHaveLength(2000);
+  it("keeps a link's whole request, and leaves an empty or a very long request out of the URL", () => {
+    expect(readUrlState(`?q=${"a".repeat(5000)}`).prompt).toHaveLength(5000); // nothing cut: the box says it is too long
     expect(writeUrlState({ ...DEFAULT_SETTINGS, prompt: "  " })).not.toContain("q=");
+    expect(writeUrlState({ ...DEFAULT_SETTINGS, prompt: "b".repeat(LIMITS.linkChars) })).toContain("q=");
+    const long = writeUrlState({ ...DEFAULT_SETTINGS, prompt: "b".repeat(LIMITS.linkChars + 1) });
+    expect(long).not.toContain("q=");
+    expect(long.length).toBeLessThan(100);
   });
 
   it("draws seeds in range", () => {

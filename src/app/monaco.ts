@@ -26,4 +26,20 @@ monaco.languages.setMonarchTokensProvider("excel-cf", {
   },
 });
 
+// The stock themes colour shell options (`-mtime`, Monarch's "attribute.name") red, which reads as an error: the
+// app's themes give them the colour of a keyword's neighbour instead, and change nothing else.
+export const EDITOR_THEMES = { light: "codefusion-light", dark: "codefusion-dark" } as const;
+monaco.editor.defineTheme(EDITOR_THEMES.light, {
+  base: "vs",
+  inherit: true,
+  rules: [{ token: "attribute.name", foreground: "0550ae" }],
+  colors: {},
+});
+monaco.editor.defineTheme(EDITOR_THEMES.dark, {
+  base: "vs-dark",
+  inherit: true,
+  rules: [{ token: "attribute.name", foreground: "79c0ff" }],
+  colors: {},
+});
+
 export { monaco };

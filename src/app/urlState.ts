@@ -20,8 +20,10 @@ export const LIMITS = {
   steps: { min: 1, max: 1200 },
   samples: { min: 1, max: 16 },
   seed: { min: 0, max: 2 ** 32 - 1 },
-  /** Characters kept in the URL and the prompt box (the model reads far fewer tokens anyway). */
+  /** The longest request the page runs (the model reads far fewer tokens anyway); a longer one is kept, not run. */
   promptChars: 2000,
+  /** The longest request put in the URL: a longer one is left out of the address (the prompt box says so). */
+  linkChars: 500,
 } as const;
 
 export const DEFAULT_SETTINGS: RequestSettings = { language: "bash", prompt: "", steps: 50, samples: 5, seed: 42 };
@@ -39,7 +41,7 @@ export function readUrlState(search: string, defaults: RequestSettings = DEFAULT
   const backend = params.get("backend");
   const settings: RequestSettings = {
     language: isLanguageId(lang) ? lang : defaults.language,
-    prompt: (params.get("q") ?? defaults.prompt).slice(0, LIMITS.promptChars),
+    prompt: params.get("q") ?? defaults.prompt,
     steps: integerIn(params.get("steps"), LIMITS.steps) ?? defaults.steps,
     samples: integerIn(params.get("n"), LIMITS.samples) ?? defaults.samples,
     seed: integerIn(params.get("seed"), LIMITS.seed) ?? defaults.seed,
@@ -49,11 +51,12 @@ export function readUrlState(search: string, defaults: RequestSettings = DEFAULT
   return settings;
 }
 
-/** The query string for settings (with a leading "?"); the prompt is left out when empty. */
+/** The query string for settings (with a leading "?"); the prompt is left out when empty or longer than
+ * LIMITS.linkChars (an address of thousands of characters breaks where links are pasted). */
 export function writeUrlState(settings: RequestSettings): string {
   const params = new URLSearchParams();
   params.set("lang", settings.language);
-  if (settings.prompt.trim() !== "") params.set("q", settings.prompt);
+  if (settings.prompt.trim() !== "" && [...settings.prompt].length <= LIMITS.linkChars) params.set("q", settings.prompt);
   params.set("steps", String(settings.steps));
   params.set("n", String(settings.samples));
   params.set("seed", String(settings.seed));

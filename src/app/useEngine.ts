@@ -31,6 +31,9 @@ export type ModelStatus =
 export interface TokenCount {
   count: number;
   max: number;
+  /** The request's words and those no known request uses (absent for a model without retrieval). */
+  words?: number;
+  unknownWords?: string[];
 }
 
 export interface EngineHandle {
@@ -183,7 +186,9 @@ export function useEngine(): EngineHandle {
     async (text: string): Promise<TokenCount | null> => {
       if (!worker.current) return null;
       const reply = await ask((id) => ({ type: "count-tokens", id, text }));
-      return reply.type === "tokens" ? { count: reply.count, max: reply.max } : null;
+      if (reply.type !== "tokens") return null;
+      const { count, max, words, unknownWords } = reply;
+      return { count, max, ...(words !== undefined && unknownWords ? { words, unknownWords } : {}) };
     },
     [ask],
   );

@@ -10,6 +10,8 @@ export interface RequestSettingsHandle {
   settings: RequestSettings;
   /** The settings match the loaded model: it is ready, for this language, and its defaults are in. */
   ready: boolean;
+  /** Steps and samples that will be the model's defaults once it is ready (nobody set them, no model yet). */
+  pendingDefaults: { steps: boolean; samples: boolean };
   edit(settings: RequestSettings): void;
   pick(recent: RecentRequest): void;
 }
@@ -28,5 +30,7 @@ export function useRequestSettings(status: ModelStatus): RequestSettingsHandle {
   const pick = useCallback((recent: RecentRequest) => dispatch({ type: "pick", recent }), []);
   const ready =
     status.state === "ready" && status.language === state.settings.language && state.applied === status.sampler;
-  return { settings: state.settings, ready, edit, pick };
+  const waiting = state.applied === null;
+  const pendingDefaults = { steps: waiting && !state.explicit.steps, samples: waiting && !state.explicit.samples };
+  return { settings: state.settings, ready, pendingDefaults, edit, pick };
 }

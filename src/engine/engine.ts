@@ -5,6 +5,7 @@
 import type { LanguageId, SamplerDefaults } from "../bundle/manifest";
 import { SlotTagger, slotRequest } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
+import { indexWords } from "./words";
 import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 import type { LoadedBundle } from "./loader";
 import { CodeFusionModel, type EncodedUtterance } from "./model";
@@ -172,6 +173,8 @@ export class Engine {
   private readonly rankTimes: readonly number[];
   /** The noisy channel of rank "channel" (null otherwise): it orders the known codes, and weighs their scores. */
   private readonly channel: Channel | null;
+  /** The words of the known requests (retrieval's words), built on first use: which words of a request it knows. */
+  private knownWords: ReadonlySet<string> | null = null;
   /** Stops every running generation (dispose()). */
   private readonly running = new Set<() => void>();
   private disposed = false;
@@ -442,6 +445,19 @@ export class Engine {
    */
   countTokens(text: string): number {
     return this.conditioner ? encodeSlotted(this.tokenizer, this.slotText(text)).length : this.tokenizer.encode(text).length;
+  }
+
+  /**
+   * The words of a request (retrieval's: lower-cased ASCII letters, digits, "_") that no known request uses, and how
+   * many words it has: the models learnt English requests only, so a request mostly of words they never saw (another
+   * language) is one they cannot read. Words with a digit are literals, not counted. Null without a retrieval index.
+   */
+  unknownWords(text: string): { words: number; unknown: string[] } | null {
+    if (!this.index) return null;
+    this.knownWords ??= new Set(this.index.entries.flatMap((e) => indexWords(e.utterance)));
+    const words = indexWords(text).filter((w) => !/[0-9]/.test(w));
+    const known = this.knownWords;
+    return { words: words.length, unknown: [...new Set(words.filter((w) => !known.has(w)))] };
   }
 
   /**

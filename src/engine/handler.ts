@@ -18,6 +18,8 @@ export interface EngineLike {
   generate(request: GenerationRequest, signal?: AbortSignal): AsyncIterable<GenerationStep>;
   /** Number of tokens the tokenizer gives for a text (before truncation to maxUtteranceLen). */
   countTokens(text: string): number;
+  /** Engine.unknownWords (optional: a fake engine of the tests may leave it out). */
+  unknownWords?(text: string): { words: number; unknown: string[] } | null;
   /** Compiles the kernels with one short run; resolves to its duration in ms. */
   warmUp(): Promise<number>;
   dispose(): void;
@@ -304,7 +306,16 @@ export function createWorkerHandler(deps: WorkerDeps): WorkerHandler {
         return;
       case "count-tokens":
         if (!engine) post({ type: "error", id: request.id, message: "the model is not loaded" });
-        else post({ type: "tokens", id: request.id, count: engine.countTokens(request.text), max: engine.maxUtteranceLen });
+        else {
+          const vocabulary = engine.unknownWords?.(request.text) ?? null;
+          post({
+            type: "tokens",
+            id: request.id,
+            count: engine.countTokens(request.text),
+            max: engine.maxUtteranceLen,
+            ...(vocabulary ? { words: vocabulary.words, unknownWords: vocabulary.unknown } : {}),
+          });
+        }
         return;
       case "lose-device":
         if (!deps.loseDevice?.()) post({ type: "error", message: "the current backend has no GPU device to lose" });

@@ -23,11 +23,13 @@ const goldenBytes = (file: string): Uint8Array<ArrayBuffer> => Uint8Array.from(r
 const manifest = parseManifest(JSON.parse(readFileSync(join(GOLDEN, "manifest.json"), "utf8")));
 const shardKey = `${BASE}${SHARD}?sha256=${manifest.shards[0].sha256}`;
 const manifestKey = `${BASE}manifest.json`;
-const tokenizerKey = `${BASE}${manifest.tokenizer.file}`;
+// The tokenizer has no hash of its own in the manifest: it is cached under the weights' hashes.
+const tokenizerKey = `${BASE}${manifest.tokenizer.file}?sha256=${manifest.shards.map((s) => s.sha256).join("")}`;
 const TAGGER = "tagger.json";
 const INDEX = "index.json";
-const taggerKey = `${BASE}${TAGGER}`;
-const indexKey = `${BASE}${INDEX}`;
+const taggerKey = `${BASE}${TAGGER}?sha256=${manifest.conditioning?.tagger?.sha256}`;
+const indexKey = `${BASE}${INDEX}?sha256=${manifest.conditioning?.index?.sha256}`;
+const conditioningBytes = (manifest.conditioning?.tagger?.byteLength ?? 0) + (manifest.conditioning?.index?.byteLength ?? 0);
 /** Everything a load of the golden bundle caches: manifest, tokenizer, tagger, index and the (hash-keyed) shard. */
 const ALL_KEYS = [manifestKey, tokenizerKey, taggerKey, indexKey, shardKey].sort();
 
@@ -110,9 +112,11 @@ describe("loadBundle", () => {
     const events: LoadProgress[] = [];
     const bundle = await loadBundle(BASE, { fetch: server.fetch, caches: null }, (p) => events.push(p));
 
-    const totalBytes = manifest.shards.reduce((sum, s) => sum + s.byteLength, 0);
+    const shardBytes = manifest.shards.reduce((sum, s) => sum + s.byteLength, 0);
+    // The progress counts every file the manifest gives a size for: the tagger and the index, then the shard.
+    const totalBytes = conditioningBytes + shardBytes;
     expect(bundle.manifest.shards).toEqual(manifest.shards);
-    expect(bundle.shards.map((s) => s.byteLength)).toEqual([totalBytes]);
+    expect(bundle.shards.map((s) => s.byteLength)).toEqual([shardBytes]);
     expect(bundle.cacheWarning).toBeUndefined();
     expect((bundle.tokenizerJson as { model?: unknown }).model).toBeDefined();
     expect(server.calls).toEqual([
@@ -131,7 +135,11 @@ describe("loadBundle", () => {
       phase: "done",
       loadedBytes: totalBytes,
       totalBytes,
-      shards: [{ file: SHARD, loadedBytes: totalBytes, totalBytes, fromCache: false }],
+      shards: [
+        { file: TAGGER, loadedBytes: manifest.conditioning?.tagger?.byteLength, totalBytes: manifest.conditioning?.tagger?.byteLength, fromCache: false },
+        { file: INDEX, loadedBytes: manifest.conditioning?.index?.byteLength, totalBytes: manifest.conditioning?.index?.byteLength, fromCache: false },
+        { file: SHARD, loadedBytes: shardBytes, totalBytes: shardBytes, fromCache: false },
+      ],
     });
     const shardEvents = events.filter((e) => e.phase === "shards");
     expect(shardEvents.length).toBeGreaterThan(5); // byte-level: one event per streamed chunk
@@ -155,8 +163,26 @@ describe("loadBundle", () => {
     expect(offline.calls.some((url) => url.endsWith(".bin"))).toBe(false);
     expect(bundle.taggerJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, TAGGER), "utf8")));
     expect(bundle.indexJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, INDEX), "utf8")));
-    expect(events.at(-1)?.shards[0]).toMatchObject({ fromCache: true, loadedBytes: manifest.shards[0].byteLength });
+    expect(events.at(-1)?.shards.at(-1)).toMatchObject({ file: SHARD, fromCache: true, loadedBytes: manifest.shards[0].byteLength });
     expect(dequantize(bundle.manifest, bundle.shards).size).toBe(manifest.tensors.length);
+  });
+
+  it("on a second visit asks the network for the manifest only (a revalidation); the rest comes from the cache", async () => {
+    const storage = new FakeCacheStorage();
+    await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
+    const inits: (RequestInit | undefined)[] = [];
+    const server = fakeServer();
+    const watched: typeof fetch = (input, init) => {
+      inits.push(init);
+      return server.fetch(input, init);
+    };
+    const events: LoadProgress[] = [];
+    const bundle = await loadBundle(BASE, { fetch: watched, caches: storage.storage }, (p) => events.push(p));
+    expect(server.calls).toEqual([`${BASE}manifest.json`]);
+    expect(inits[0]?.cache).toBe("no-cache");
+    expect(events.at(-1)?.shards.every((s) => s.fromCache)).toBe(true);
+    expect(bundle.indexJson).toEqual(JSON.parse(readFileSync(join(GOLDEN, INDEX), "utf8")));
+    expect((bundle.tokenizerJson as { model?: unknown }).model).toBeDefined();
   });
 
   it("downloads a corrupt shard once more and succeeds when the retry is good", async () => {
@@ -267,7 +293,7 @@ describe("loadBundle", () => {
     const storage = new FakeCacheStorage();
     const load = loadBundle(BASE, { fetch: server.fetch, caches: storage.storage });
     await expect(load).rejects.toThrow(`${file} is corrupt: its SHA-256 does not match the manifest`);
-    expect(storage.cache().entries.has(`${BASE}${file}`)).toBe(false);
+    expect([...storage.cache().entries.keys()].some((key) => key.startsWith(`${BASE}${file}`))).toBe(false);
     expect(server.calls.some((url) => url.endsWith(".bin"))).toBe(false); // nothing after it is downloaded
 
     // A copy of another length (cut short) is refused too.
@@ -276,17 +302,18 @@ describe("loadBundle", () => {
     await expect(loadBundle(BASE, { fetch: short.fetch })).rejects.toThrow(`${file} is corrupt`);
   });
 
-  it.each([TAGGER, INDEX])("offline, refuses a cached %s that does not match the manifest and deletes it", async (file) => {
+  it.each([TAGGER, INDEX])("refuses a cached %s that does not match the manifest, deletes it, and asks the network", async (file) => {
     const storage = new FakeCacheStorage();
     await loadBundle(BASE, { fetch: fakeServer().fetch, caches: storage.storage });
-    const key = `${BASE}${file}`;
+    const key = file === TAGGER ? taggerKey : indexKey;
     const good = storage.cache().entries.get(key);
     if (!good) throw new Error(`${file} was not cached`);
     storage.cache().entries.set(key, { ...good, bytes: tampered(file).buffer });
 
+    // Offline, the bad copy is not used: the load fails naming the file, and the copy is gone.
     const offline = fakeServer(() => new TypeError("Failed to fetch"));
     await expect(loadBundle(BASE, { fetch: offline.fetch, caches: storage.storage })).rejects.toThrow(
-      `${file} is corrupt: its SHA-256 does not match the manifest`,
+      `${file} could not be downloaded`,
     );
     expect(storage.cache().entries.has(key)).toBe(false);
     // Back online, the file is downloaded and cached again.

@@ -1,6 +1,8 @@
-// Downloads a model bundle (docs/model-format.md): manifest.json, the tokenizer, then the weight shards, streamed
-// for byte-level progress, each verified against the manifest's SHA-256 and kept in the Cache Storage so a later
-// visit loads offline. fetch and caches are injected, so Node tests can pass fakes; no React, no other DOM.
+// Downloads a model bundle (docs/model-format.md): manifest.json, the tokenizer, the conditioning files (tagger,
+// index, channel), then the weight shards, streamed for byte-level progress, each verified against the manifest's
+// SHA-256 and kept in the Cache Storage. A later visit asks the server only whether the manifest changed (a
+// revalidation); every other file comes from the cache, keyed by its hash, as long as the manifest names that hash,
+// and a visit without a network loads from the cache. fetch and caches are injected, so Node tests can pass fakes.
 import { parseManifest, sha256Hex, verifyShard, type BundleFile, type BundleManifest, type ShardEntry } from "../bundle/manifest";
 
 /** The Cache Storage cache that holds verified weight shards. Bump the suffix if the entry layout changes. */
@@ -15,10 +17,12 @@ export interface ShardProgress {
 
 export interface LoadProgress {
   phase: "manifest" | "shards" | "done";
-  /** Sum of the shards' loadedBytes (goes back only when a shard is downloaded again after a failure). */
+  /** Sum of the files' loadedBytes (goes back only when a shard is downloaded again after a failure). */
   loadedBytes: number;
-  /** Sum of the manifest's shard byteLength values (0 until the manifest is read). */
+  /** Sum of the byteLength the manifest gives its files (0 until the manifest is read): the whole bundle but the
+   * manifest and the tokenizer, whose sizes it does not give. */
   totalBytes: number;
+  /** Every file of known size, in load order: the conditioning files (tagger, index, channel), then the shards. */
   shards: ShardProgress[];
 }
 
@@ -97,18 +101,33 @@ function bundleBase(baseUrl: string): URL {
 
 /** The cache key of a shard: its absolute URL plus its hash, so a new model version never reuses an old shard. */
 function shardCacheKey(url: URL, shard: ShardEntry): string {
-  const key = new URL(url.href);
-  key.searchParams.set("sha256", shard.sha256);
-  return key.href;
+  return hashedKey(url, shard.sha256);
 }
 
 function httpStatus(response: Response): string {
   return `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
 }
 
+interface JsonFetch {
+  /** The cache entry's key (default: the URL). */
+  cacheKey?: string;
+  /** Use a cached copy before asking the network (a key that names the file's version: its hash). */
+  cacheFirst?: boolean;
+  /** Ask the server whether its copy changed (an HTTP revalidation) instead of taking the browser's HTTP cache. */
+  revalidate?: boolean;
+}
+
+/** Whether a JSON file's text is the one the manifest describes (always, for a file it gives no hash for). */
+async function matches(text: string, expected: BundleFile | undefined): Promise<boolean> {
+  if (!expected) return true;
+  const bytes = new TextEncoder().encode(text);
+  return bytes.byteLength === expected.byteLength && (await sha256Hex(bytes)) === expected.sha256;
+}
+
 /**
- * Fetches a JSON file of the bundle. A copy goes into the cache, and when the network is unreachable (offline, not
- * an HTTP error) the cached copy is used, so a model that was loaded once loads again without a network.
+ * Fetches a JSON file of the bundle. A copy goes into the cache; with cacheFirst a verified cached copy is used
+ * without asking the network, and when the network is unreachable (offline, not an HTTP error) the cached copy is
+ * used, so a model that was loaded once loads again without a network.
  */
 async function fetchJson(
   fetchFn: typeof fetch,
@@ -117,15 +136,38 @@ async function fetchJson(
   signal: AbortSignal | undefined,
   cache: Cache | null,
   expected?: BundleFile,
-): Promise<unknown> {
+  options: JsonFetch = {},
+): Promise<{ json: unknown; fromCache: boolean }> {
+  const key = options.cacheKey ?? url.href;
+  if (options.cacheFirst && cache) {
+    let text: string | null = null;
+    try {
+      const hit = await cache.match(key);
+      text = hit ? await hit.text() : null;
+    } catch (err) {
+      rethrowIfAbort(err, signal);
+      text = null; // an unreadable cache is a cache miss
+    }
+    throwIfAborted(signal);
+    if (text !== null) {
+      try {
+        if (await matches(text, expected)) return { json: JSON.parse(text) as unknown, fromCache: true };
+      } catch {
+        // not JSON: a broken entry, replaced below
+      }
+      await cache.delete(key).catch(() => false);
+    }
+  }
   let response: Response;
+  let fromCache = false;
   try {
-    response = await fetchFn(url.href, { signal });
+    response = await fetchFn(url.href, options.revalidate ? { signal, cache: "no-cache" } : { signal });
   } catch (err) {
     rethrowIfAbort(err, signal);
-    const cached = cache ? await cache.match(url.href).catch(() => undefined) : undefined;
+    const cached = cache ? await cache.match(key).catch(() => undefined) : undefined;
     if (!cached) throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
     response = cached;
+    fromCache = true;
   }
   if (!response.ok) throw new Error(`${file} could not be downloaded: ${httpStatus(response)}`);
   let text: string;
@@ -136,12 +178,9 @@ async function fetchJson(
     throw new Error(`${file} could not be downloaded: ${errorMessage(err)}`, { cause: err });
   }
   throwIfAborted(signal);
-  if (expected) {
-    const bytes = new TextEncoder().encode(text);
-    if (bytes.byteLength !== expected.byteLength || (await sha256Hex(bytes)) !== expected.sha256) {
-      await cache?.delete(url.href).catch(() => undefined);
-      throw new Error(`${file} is corrupt: its SHA-256 does not match the manifest`);
-    }
+  if (!(await matches(text, expected))) {
+    await cache?.delete(key).catch(() => undefined);
+    throw new Error(`${file} is corrupt: its SHA-256 does not match the manifest`);
   }
   let json: unknown;
   try {
@@ -149,8 +188,15 @@ async function fetchJson(
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
-  await cache?.put(url.href, new Response(text, { headers: { "Content-Type": "application/json" } })).catch(() => undefined);
-  return json;
+  if (!fromCache) await cache?.put(key, new Response(text, { headers: { "Content-Type": "application/json" } })).catch(() => undefined);
+  return { json, fromCache };
+}
+
+/** The cache key of a file the manifest gives a hash for: its URL plus the hash, as a shard's. */
+function hashedKey(url: URL, sha256: string): string {
+  const key = new URL(url.href);
+  key.searchParams.set("sha256", sha256);
+  return key.href;
 }
 
 /** Reads a body to the end, calling onBytes with the running total; stops with an AbortError on abort. */
@@ -229,25 +275,47 @@ export async function loadBundle(
     }
   }
   throwIfAborted(signal);
-  const manifest = parseManifest(await fetchJson(fetchFn, new URL("manifest.json", base), "manifest.json", signal, cache));
+  // The manifest names every other file's version, so it is the one file always asked of the server.
+  const manifestUrl = new URL("manifest.json", base);
+  const manifest = parseManifest((await fetchJson(fetchFn, manifestUrl, "manifest.json", signal, cache, undefined, { revalidate: true })).json);
   const tokenizerFile = manifest.tokenizer.file;
-  const tokenizerJson = await fetchJson(fetchFn, new URL(tokenizerFile, base), tokenizerFile, signal, cache);
-  // Slots and retrieval: the tagger's weights and the index of known requests, verified like the shards.
-  const conditioningFile = async (entry: BundleFile | undefined): Promise<unknown> =>
-    entry ? fetchJson(fetchFn, new URL(entry.file, base), entry.file, signal, cache, entry) : undefined;
+  // The manifest gives the tokenizer no hash: its cached copy is keyed by the weights it was exported with.
+  const tokenizerUrl = new URL(tokenizerFile, base);
+  const tokenizerKey = hashedKey(tokenizerUrl, manifest.shards.map((s) => s.sha256).join(""));
+  const { json: tokenizerJson } = await fetchJson(fetchFn, tokenizerUrl, tokenizerFile, signal, cache, undefined, {
+    cacheKey: tokenizerKey,
+    cacheFirst: true,
+  });
+
+  // Slots and retrieval: the tagger's weights, the index of known requests and the channel table, verified like
+  // the shards and counted with them in the progress.
+  const conditioning = [manifest.conditioning?.tagger, manifest.conditioning?.index, manifest.conditioning?.channel];
+  for (const entry of [...conditioning.filter((e): e is BundleFile => e !== undefined), ...manifest.shards]) {
+    progress.push({ file: entry.file, loadedBytes: 0, totalBytes: entry.byteLength, fromCache: false });
+    totalBytes += entry.byteLength;
+  }
+  emit("shards");
+  let fileIndex = 0;
+  const conditioningFile = async (entry: BundleFile | undefined): Promise<unknown> => {
+    if (!entry) return undefined;
+    const url = new URL(entry.file, base);
+    const { json, fromCache } = await fetchJson(fetchFn, url, entry.file, signal, cache, entry, {
+      cacheKey: hashedKey(url, entry.sha256),
+      cacheFirst: true,
+    });
+    const state = progress[fileIndex++] as ShardProgress;
+    state.loadedBytes = entry.byteLength;
+    state.fromCache = fromCache;
+    emit("shards");
+    return json;
+  };
   const taggerJson = await conditioningFile(manifest.conditioning?.tagger);
   const indexJson = await conditioningFile(manifest.conditioning?.index);
   const channelJson = await conditioningFile(manifest.conditioning?.channel);
 
-  for (const shard of manifest.shards) {
-    progress.push({ file: shard.file, loadedBytes: 0, totalBytes: shard.byteLength, fromCache: false });
-    totalBytes += shard.byteLength;
-  }
-  emit("shards");
-
   const shards: ArrayBuffer[] = [];
   for (const [index, shard] of manifest.shards.entries()) {
-    const state = progress[index];
+    const state = progress[fileIndex + index] as ShardProgress;
     const url = new URL(shard.file, base);
     const key = shardCacheKey(url, shard);
 

@@ -56,7 +56,9 @@ export type WorkerResponse =
   | { type: "done"; id: string; candidates: Candidate[] }
   | { type: "cache-list"; id: string; files: CachedFile[] }
   | { type: "cache-cleared"; id: string; removed: number }
-  | { type: "tokens"; id: string; count: number; max: number }
+  /** words/unknownWords: the request's words and those no known request uses (Engine.unknownWords; absent for a
+   * model without retrieval). */
+  | { type: "tokens"; id: string; count: number; max: number; words?: number; unknownWords?: string[] }
   /** The WebGPU device was lost; a running generation ends with an error, the next request re-initialises. */
   | { type: "device-lost"; message: string }
   /** id: the request it answers (absent for load and for malformed messages without one); cancelled: an abort. */

@@ -1,7 +1,8 @@
 // The ranked, deduplicated top-k after a run: one tab per candidate with its score, a Copy button each (with a
 // visible confirmation), and on destructive Bash candidates a danger badge and the reasons, placed before Copy.
-import type { LanguageId } from "../../bundle/manifest";
+import type { LanguageId, RankMode } from "../../bundle/manifest";
 import { analyzeCode } from "../../lang/analyze";
+import { isTwoPart, knownOrigin, partsOf, scoreMeaning } from "../candidateText";
 import type { RankedCandidate } from "../runState";
 import { useCopyFeedback } from "../useCopyFeedback";
 import { CandidateDangers } from "./CodeInsights";
@@ -11,11 +12,16 @@ interface Props {
   candidates: readonly RankedCandidate[];
   selected: number;
   onSelect: (index: number) => void;
+  /** The loaded model's ranking (the ready message's sampler): what the scores are. */
+  rank: RankMode | undefined;
 }
 
-export function Candidates({ language, candidates, selected, onSelect }: Props) {
+export function Candidates({ language, candidates, selected, onSelect, rank }: Props) {
   const { copied, copy } = useCopyFeedback<number>();
   if (candidates.length === 0) return null;
+  const parts = partsOf(candidates);
+  // A two-part ranking scores its known codes and its samples apart: the samples get a heading of their own.
+  const samplesFrom = isTwoPart(rank) && parts.known > 0 && parts.samples > 0 ? parts.known : -1;
 
   return (
     <section className="candidates" aria-label="Candidates">
@@ -25,7 +31,14 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
           const { dangers, syntax } = analyzeCode(language, c.code);
           const dangerous = dangers.length > 0;
           const invalidPython = syntax !== null && !syntax.valid;
-          return (
+          const origin = knownOrigin(c);
+          const meaning = scoreMeaning(rank, c, parts);
+          return [
+            i === samplesFrom && (
+              <li key="samples-heading" className="candidate-part muted small" data-testid="samples-heading">
+                The model's own samples, ranked after the known codes; their scores are shares among the samples.
+              </li>
+            ),
             <li
               key={`${i}:${c.code}`}
               className={`candidate${i === selected ? " selected" : ""}${dangerous ? " has-danger" : ""}`}
@@ -40,7 +53,9 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
               >
                 <span className="rank">#{i + 1}</span>
                 <code className="candidate-code">{c.code || "(empty)"}</code>
-                <span className="score">{(c.score * 100).toFixed(0)}%</span>
+                <span className="score" title={meaning} data-score={c.score} data-part={isTwoPart(rank) ? (c.fromKnownRequest ? "known" : "sample") : "all"}>
+                  {(c.score * 100).toFixed(0)}%
+                </span>
                 {dangerous && (
                   <span className="badge danger-badge" data-testid="danger-badge">
                     ⚠ destructive
@@ -48,20 +63,13 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
                 )}
                 {invalidPython && <span className="badge syntax-badge">does not parse</span>}
                 {c.fromKnownRequest && (
-                  <span
-                    className="badge known-badge"
-                    title={
-                      c.knownRequest
-                        ? `The code of the known request “${c.knownRequest.utterance}” (similarity ${(c.knownRequest.similarity * 100).toFixed(0)}%), as written`
-                        : "The code of a similar known request, with your values filled in"
-                    }
-                  >
+                  <span className="badge known-badge" title={origin?.title ?? "The code of a similar known request"}>
                     from a similar known request
                   </span>
                 )}
-                {c.knownRequest && (
+                {origin && (
                   <span className="known-source muted small" data-testid="known-source">
-                    as asked: “{c.knownRequest.utterance}”
+                    {origin.line}
                   </span>
                 )}
               </button>
@@ -76,8 +84,8 @@ export function Candidates({ language, candidates, selected, onSelect }: Props) 
               >
                 {copied === i ? "Copied ✓" : "Copy"}
               </button>
-            </li>
-          );
+            </li>,
+          ];
         })}
       </ol>
       <p className="visually-hidden" aria-live="polite">

@@ -2,7 +2,7 @@
 // smallest changed range), flushed once per animation frame, so nothing flickers and undo still works after a
 // run. Theme follows the system's light/dark setting.
 import { useEffect, useRef } from "react";
-import { monaco } from "../monaco";
+import { EDITOR_THEMES, monaco } from "../monaco";
 import { changedRange } from "../textEdit";
 
 export interface EditorMarker {
@@ -46,13 +46,13 @@ export function CodeEditor({ value, language, readOnly, label, marker, onUserEdi
       lineNumbers: "on",
       renderLineHighlight: "none",
       ariaLabel: label,
-      theme: darkQuery?.matches ? "vs-dark" : "vs",
+      theme: darkQuery?.matches ? EDITOR_THEMES.dark : EDITOR_THEMES.light,
     });
     editor.current = instance;
     const sub = instance.onDidChangeModelContent(() => {
       if (!applying.current) onEdit.current?.(instance.getValue());
     });
-    const onScheme = (e: MediaQueryListEvent): void => monaco.editor.setTheme(e.matches ? "vs-dark" : "vs");
+    const onScheme = (e: MediaQueryListEvent): void => monaco.editor.setTheme(e.matches ? EDITOR_THEMES.dark : EDITOR_THEMES.light);
     darkQuery?.addEventListener("change", onScheme);
     return () => {
       cancelAnimationFrame(frame.current);

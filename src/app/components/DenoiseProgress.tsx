@@ -1,8 +1,13 @@
 // Where the run is: step k of K and the noise level t, as a bar over t from T (pure noise) to 0. T is the loaded
-// model's (its manifest, through the worker's ready message); null when no model is ready.
+// model's (its manifest, through the worker's ready message); null when no model is ready. The line ends with how the
+// run ended: done, stopped (Stop) or failed; nothing while it runs.
 import { denoisedFraction, type Snapshot } from "../runState";
 
-export function DenoiseProgress({ snapshot, T, running }: { snapshot: Snapshot | undefined; T: number | null; running: boolean }) {
+export type ProgressPhase = "running" | "done" | "stopped" | "failed";
+
+const ENDING: Record<ProgressPhase, string> = { running: "", done: " · done", stopped: " · stopped", failed: " · failed" };
+
+export function DenoiseProgress({ snapshot, T, phase }: { snapshot: Snapshot | undefined; T: number | null; phase: ProgressPhase }) {
   if (!snapshot) return null;
   const fraction = denoisedFraction(snapshot.step, snapshot.totalSteps);
   return (
@@ -11,7 +16,7 @@ export function DenoiseProgress({ snapshot, T, running }: { snapshot: Snapshot |
       <span className="muted">
         Step {snapshot.step} of {snapshot.totalSteps} · noise level t = {snapshot.t}
         {T !== null ? ` of ${T}` : ""}
-        {running ? "" : " · done"}
+        {ENDING[phase]}
       </span>
     </div>
   );

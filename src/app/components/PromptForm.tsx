@@ -3,6 +3,7 @@ import { useEffect, useId, useState } from "react";
 import type { LanguageId } from "../../bundle/manifest";
 import { BACKENDS, type BackendName } from "../../engine/protocol";
 import { LANGUAGES, languageInfo } from "../languages";
+import { requestNotes } from "../requestChecks";
 import { LIMITS, randomSeed, type RequestSettings } from "../urlState";
 import type { TokenCount } from "../useEngine";
 import { backendLabel } from "./ModelStatus";
@@ -15,6 +16,8 @@ interface Props {
   running: boolean;
   ready: boolean;
   countTokens: (text: string) => Promise<TokenCount | null>;
+  /** Steps and samples not yet known: the model's defaults, once it is ready. */
+  pendingDefaults: { steps: boolean; samples: boolean };
 }
 
 const NUMBER_SETTINGS = [
@@ -28,11 +31,17 @@ function clampInt(text: string, { min, max }: { min: number; max: number }, fall
   return Number.isFinite(value) ? Math.min(Math.max(value, min), max) : fallback;
 }
 
-export function PromptForm({ settings, onChange, onGenerate, onStop, running, ready, countTokens }: Props) {
+export function PromptForm({ settings, onChange, onGenerate, onStop, running, ready, countTokens, pendingDefaults }: Props) {
   const promptId = useId();
   const tokensId = useId();
+  const notesId = useId();
   const [tokens, setTokens] = useState<TokenCount | null>(null);
   const empty = settings.prompt.trim() === "";
+  const notes = requestNotes(
+    settings.prompt,
+    tokens?.words !== undefined && tokens.unknownWords ? { words: tokens.words, unknownWords: tokens.unknownWords } : undefined,
+  );
+  const blocked = notes.some((n) => n.blocks);
 
   // The token count follows the prompt (debounced); the worker's tokenizer is the model's own.
   useEffect(() => {
@@ -60,7 +69,7 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
       className="prompt-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!empty && ready && !running) onGenerate();
+        if (!blocked && ready && !running) onGenerate();
       }}
     >
       <fieldset className="language-switch">
@@ -87,14 +96,13 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
         className="prompt"
         rows={3}
         value={settings.prompt}
-        maxLength={LIMITS.promptChars}
         placeholder={languageInfo(settings.language).examples[0]}
-        aria-describedby={tokensId}
+        aria-describedby={`${tokensId} ${notesId}`}
         onChange={(e) => set({ prompt: e.target.value })}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
             e.preventDefault();
-            if (!empty && ready && !running) onGenerate();
+            if (!blocked && ready && !running) onGenerate();
           }
         }}
       />
@@ -105,6 +113,13 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
             ? `${tokens.count} tokens: the model reads the first ${tokens.max}; the remaining ${tokens.count - tokens.max} are cut.`
             : `${tokens.count} of ${tokens.max} tokens used. Ctrl+Enter (⌘+Enter) generates.`}
       </p>
+      <div id={notesId} aria-live="polite" className="request-notes">
+        {notes.map((n) => (
+          <p key={n.kind} className={n.kind === "empty" ? "muted small" : "warning-text small"} data-testid={`note-${n.kind}`}>
+            {n.text}
+          </p>
+        ))}
+      </div>
 
       <div className="examples" role="group" aria-label="Example requests">
         {languageInfo(settings.language).examples.map((example) => (
@@ -120,14 +135,23 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
             Stop
           </button>
         ) : (
-          <button type="submit" className="primary" disabled={empty || !ready} title={empty ? "Type a request first" : undefined}>
+          <button
+            type="submit"
+            className="primary"
+            disabled={blocked || !ready}
+            aria-describedby={notesId}
+            title={notes.find((n) => n.blocks)?.text ?? (ready ? undefined : "The model is still loading")}
+          >
             Generate
           </button>
         )}
       </div>
 
       <details className="settings">
-        <summary>Settings: {settings.steps} steps, {settings.samples} samples, seed {settings.seed}</summary>
+        <summary>
+          Settings: {pendingDefaults.steps ? "the model's steps" : `${settings.steps} steps`},{" "}
+          {pendingDefaults.samples ? "the model's samples" : `${settings.samples} samples`}, seed {settings.seed}
+        </summary>
         <div className="settings-grid">
           {NUMBER_SETTINGS.map(({ key, label }) => (
             <label key={key}>
@@ -136,7 +160,8 @@ export function PromptForm({ settings, onChange, onGenerate, onStop, running, re
                 type="number"
                 min={LIMITS[key].min}
                 max={LIMITS[key].max}
-                value={settings[key]}
+                value={key !== "seed" && pendingDefaults[key] ? "" : settings[key]}
+                placeholder={key !== "seed" && pendingDefaults[key] ? "the model's" : undefined}
                 onChange={(e) => set({ [key]: clampInt(e.target.value, LIMITS[key], settings[key]) })}
               />
             </label>

@@ -2,6 +2,14 @@
 import { languageInfo } from "../languages";
 import type { RecentRequest } from "../recent";
 
+/** The most characters of a request a Recent link shows; the whole request is its tooltip. */
+export const RECENT_LABEL_CHARS = 80;
+
+function label(prompt: string): string {
+  const chars = [...prompt.replace(/\s+/g, " ").trim()];
+  return chars.length <= RECENT_LABEL_CHARS ? chars.join("") : `${chars.slice(0, RECENT_LABEL_CHARS - 1).join("").trimEnd()}…`;
+}
+
 export function RecentRequests({ items, onPick, onClear }: { items: readonly RecentRequest[]; onPick: (r: RecentRequest) => void; onClear: () => void }) {
   return (
     <section className="recent" aria-label="Recent requests">
@@ -13,8 +21,8 @@ export function RecentRequests({ items, onPick, onClear }: { items: readonly Rec
           <ul>
             {items.map((r) => (
               <li key={`${r.at}:${r.language}:${r.prompt}`}>
-                <button type="button" className="link" onClick={() => onPick(r)}>
-                  <span className="muted">{languageInfo(r.language).label}:</span> {r.prompt}
+                <button type="button" className="link" onClick={() => onPick(r)} title={r.prompt}>
+                  <span className="muted">{languageInfo(r.language).label}:</span> {label(r.prompt)}
                 </button>
               </li>
             ))}
