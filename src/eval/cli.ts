@@ -1,4 +1,5 @@
 // npm run eval -- <predictions files...> [--out eval.json]
+// npm run eval -- --functional ...   (judges code by what it does: src/eval/functional/cli.ts)
 // Scores predictions files (docs/predictions-format.md) with every metric of their language, prints one table per
 // language with the systems side by side, and writes the report as JSON (default: eval.json beside the first file).
 // When that file already holds a report (the eval.json that training/pipeline.py puts beside a model), the metrics
@@ -15,7 +16,7 @@ function main(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out") out = argv[++i];
     else if (argv[i] === "--help" || argv[i] === "-h") {
-      console.log("usage: npm run eval -- <predictions.jsonl ...> [--out report.json]");
+      console.log("usage: npm run eval -- <predictions.jsonl ...> [--out report.json]\n       npm run eval -- --functional --help");
       return 0;
     } else files.push(argv[i]);
   }
@@ -46,4 +47,11 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv.includes("--functional")) {
+  void import("./functional/cli").then(async ({ runFunctionalCli }) => {
+    process.exitCode = await runFunctionalCli(argv);
+  });
+} else {
+  process.exitCode = main(argv);
+}
