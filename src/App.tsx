@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState } from "react";
 import { CodeEditor } from "./app/components/CodeEditor";
 import { Candidates } from "./app/components/Candidates";
 import { CodeInsights } from "./app/components/CodeInsights";
-import { SAMPLE_TABLE_CHOICE, tableHeader, type CfTableChoice } from "./app/components/CfPreview";
+import { CfPreview, SAMPLE_TABLE_CHOICE, tableHeader, type CfTableChoice } from "./app/components/CfPreview";
 import { KnownRequests } from "./app/components/KnownRequests";
 import { DenoiseProgress } from "./app/components/DenoiseProgress";
 import { ModelsPanel } from "./app/components/ModelsPanel";
@@ -182,6 +182,12 @@ export function App() {
               cfTable={cfTable}
               onCfTable={setCfTable}
             />
+          )}
+          {/* before the first CF result: the table with its header, so a request knows which columns it can name */}
+          {settings.language === "cf" && !(candidate && view.analysis) && (
+            <div className="insights">
+              <CfPreview rule="" choice={cfTable} onChoice={setCfTable} />
+            </div>
           )}
           {finished && (
             <KnownRequests

@@ -8,6 +8,7 @@ import {
   columnLetter,
   parsePastedTable,
   previewRule,
+  ruleFormula,
   suggestForFormula,
   type PreviewResult,
 } from "./cfPreview";
@@ -224,5 +225,13 @@ describe("parsePastedTable", () => {
     };
     expect(table(parsePastedTable(cols(26)))[0]).toHaveLength(26);
     expect(errorOf(parsePastedTable(cols(27)))).toBe("The table has 27 columns; the preview takes at most 26 (A to Z).");
+  });
+});
+
+describe("ruleFormula (Copy as formula on the preview's table)", () => {
+  it("gives the formula rule and its range, or why there is none", () => {
+    expect(ruleFormula("GreaterThan(c[2], 100)", SAMPLE_TABLE)).toEqual({ ok: true, formula: "=AND(ISNUMBER($C2),$C2>100)", ranges: ["C2:C9"], anchor: "C2" });
+    expect(ruleFormula("ColorScale(c[2])", SAMPLE_TABLE)).toMatchObject({ ok: false, reason: /colour scale/ });
+    expect(ruleFormula("GreaterThan(", SAMPLE_TABLE)).toEqual({ ok: false, reason: "the rule could not be read" });
   });
 });

@@ -5,12 +5,15 @@
 //   SAMPLE_TABLE                    a small table the preview starts with (header row + 8 data rows, columns A-E)
 //   parsePastedTable(text)          cells pasted from Excel/Sheets (TSV) or a CSV file -> {table} | {error}
 //   previewRule(rule, table)        -> {ok: true, highlighted: Set<"r,c">, count, note?} | {ok: false, message}
+//   ruleFormula(rule, table)        -> the rule as a spreadsheet formula rule for its range, or why it has none
+//                                      (src/lang/cfFormula.ts; "Copy as formula" and "Download .xlsx" use it)
 //
 // Coordinates: `highlighted` holds keys `${row},${col}` over the rows of the TABLE as given, header included, so
 // header = row 0 and the first data row = row 1 (the interpreter's data-row index + 1); col 0 = column A = c[0].
 // In spreadsheet terms the key "r,c" is the cell cellAddress(r, c), e.g. "1,2" = C2.
 import { parseCfRule, type CfOperand, type CfRule } from "../lang/cfParser";
 import { evaluateCfRule, type CfCellInput, type CfTable, type EvaluateOptions } from "../lang/cfInterpreter";
+import { cfRuleToFormula, type CfFormulaResult } from "../lang/cfFormula";
 
 /** The most data rows (below the header) and columns a pasted table may have. */
 export const MAX_ROWS = 200;
@@ -303,4 +306,11 @@ export function suggestForFormula(formula: string): string | null {
   }
   const name = { ">": "GreaterThan", ">=": "GreaterThanEqual", "<": "LessThan", "<=": "LessThanEqual", "=": "Equals", "<>": "NotEquals" }[op]!;
   return `${name}(c[${col}], ${m[3]})`;
+}
+
+/** The rule as a formula rule for the range it applies to on `table` ("Copy as formula"), or why it has none. */
+export function ruleFormula(rule: string, table: CfTable): CfFormulaResult {
+  const parsed = parseCfRule(rule);
+  if (!parsed.ok) return { ok: false, reason: "the rule could not be read" };
+  return cfRuleToFormula(parsed.rule, table);
 }

@@ -14,10 +14,15 @@
 //   cf-note             a note on how to read the highlight
 //   cf-error            an error message (role="alert"): the rule cannot be previewed, or the pasted table is refused
 //   cf-own-table        the <details> "Use your own table"; cf-paste-label, cf-paste, cf-paste-hint, cf-actions inside it
+//   cf-export           the rule out of the app: its formula rule and range, "Copy as formula", "Download .xlsx"
+// With no rule yet (before the first request) the table is shown with its header, saying which columns a request
+// may name; there is no count, error or export then.
 // Data attributes: every cell of the grid has data-cell="A2" (its spreadsheet address; header row = row 1); matched
 // cells have data-match="true"; the section has data-table="sample" | "pasted".
 import { useId, useMemo, useState } from "react";
 import type { CfTable } from "../../lang/cfInterpreter";
+import { parseCfRule } from "../../lang/cfParser";
+import { useCopyFeedback } from "../useCopyFeedback";
 import {
   MAX_COLUMNS,
   MAX_ROWS,
@@ -28,6 +33,7 @@ import {
   columnLetter,
   parsePastedTable,
   previewRule,
+  ruleFormula,
 } from "../cfPreview";
 
 /** The table the preview shows and the CF model reads the header of (App owns it: generation needs it too). */
@@ -60,6 +66,7 @@ export function CfPreview({
   const pasteErrorId = useId();
   const pasteHintId = useId();
 
+  const empty = rule.trim() === "";
   const result = useMemo(() => previewRule(rule, table), [rule, table]);
   const width = useMemo(() => table.reduce((w, row) => Math.max(w, row.length), 0), [table]);
   const columns = Array.from({ length: width }, (_, c) => c);
@@ -80,13 +87,17 @@ export function CfPreview({
   };
 
   const countText = result.ok ? `${result.count} ${result.count === 1 ? "cell matches" : "cells match"}` : "";
+  const header = (table[0] ?? []).map(cellText);
 
   return (
     <section className="cf-preview" data-table={pasted ? "pasted" : "sample"}>
       <table className="cf-grid">
         <caption>
-          {pasted ? "Preview of the rule on your table" : "Preview of the rule on a sample table"} (column A is c[0], B is
-          c[1], …)
+          {empty
+            ? `${pasted ? "Your table" : "A sample table"}: a CF request can name its columns (${header
+                .map((name, c) => `${name || columnLetter(c)} = c[${c}]`)
+                .join(", ")}); the rule is previewed here`
+            : `${pasted ? "Preview of the rule on your table" : "Preview of the rule on a sample table"} (column A is c[0], B is c[1], …)`}
         </caption>
         <thead>
           <tr>
@@ -135,11 +146,12 @@ export function CfPreview({
         {countText}
       </p>
       {result.ok && result.note && <p className="cf-note">{result.note}</p>}
-      {!result.ok && (
+      {!result.ok && !empty && (
         <p className="cf-error" role="alert">
           {result.message}
         </p>
       )}
+      {result.ok && <CfExport rule={rule} table={table} />}
 
       <details className="cf-own-table">
         <summary>Use your own table</summary>
@@ -177,5 +189,63 @@ export function CfPreview({
         )}
       </details>
     </section>
+  );
+}
+
+/** The rule out of the app: as a formula rule for its range (copy it), and as a workbook with it applied. */
+function CfExport({ rule, table }: { rule: string; table: CfTable }) {
+  const formula = useMemo(() => ruleFormula(rule, table), [rule, table]);
+  const visual = useMemo(() => {
+    const parsed = parseCfRule(rule);
+    return parsed.ok && parsed.rule.kind === "visual";
+  }, [rule]);
+  const { copied, copy } = useCopyFeedback<"formula">();
+  const [download, setDownload] = useState<{ state: "idle" | "busy" } | { state: "failed"; reason: string }>({ state: "idle" });
+
+  const save = async (): Promise<void> => {
+    setDownload({ state: "busy" });
+    try {
+      const { downloadCfWorkbook } = await import("../xlsxExport");
+      const result = await downloadCfWorkbook(rule, table);
+      setDownload(result.ok ? { state: "idle" } : { state: "failed", reason: result.reason });
+    } catch (e) {
+      setDownload({ state: "failed", reason: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  return (
+    <div className="cf-export" data-testid="cf-export">
+      {formula.ok ? (
+        <>
+          <p>
+            As a formula rule: <code data-testid="cf-formula">{formula.formula}</code>, applied to{" "}
+            <code data-testid="cf-range">{formula.ranges.join(", ")}</code>
+          </p>
+          <p className="muted small">
+            Select {formula.ranges.join(" and ")}, then in Excel: Conditional Formatting → New Rule → “Use a formula to
+            determine which cells to format”; in Google Sheets: Format → Conditional formatting → “Custom formula is”; in
+            LibreOffice: Format → Conditional → Condition → “Formula is”. The formula is written for {formula.anchor}, the
+            range’s top-left cell.
+          </p>
+        </>
+      ) : (
+        <p data-testid="cf-formula-none">
+          No formula rule for this one: {formula.reason}.
+        </p>
+      )}
+      <div className="cf-actions">
+        <button type="button" disabled={!formula.ok} onClick={() => formula.ok && void copy("formula", formula.formula)}>
+          {copied === "formula" ? "Copied ✓" : "Copy as formula"}
+        </button>
+        <button type="button" disabled={(!formula.ok && !visual) || download.state === "busy"} onClick={() => void save()}>
+          {download.state === "busy" ? "Preparing…" : "Download .xlsx"}
+        </button>
+      </div>
+      {download.state === "failed" && (
+        <p className="cf-error" role="alert">
+          The workbook could not be made: {download.reason}.
+        </p>
+      )}
+    </div>
   );
 }

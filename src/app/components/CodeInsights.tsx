@@ -108,7 +108,8 @@ export function CodeInsights({
   cfTable: CfTableChoice;
   onCfTable: (choice: CfTableChoice) => void;
 }) {
-  if (code.trim() === "") return null;
+  // the CF table stays when the editor is emptied: it says which columns a request may name
+  if (code.trim() === "" && language !== "cf") return null;
   switch (language) {
     case "bash":
       return (
