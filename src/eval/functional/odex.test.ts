@@ -10,7 +10,9 @@ import { join } from "node:path";
 import {
   loadOdexSuite,
   loadOdexTasks,
+  ODEX_LIBRARIES,
   odexCanonicalFailures,
+  odexLibraries,
   odexCanonicalSelfTest,
   odexExtract,
   odexNoneBaseline,
@@ -123,6 +125,14 @@ describe("the program ODEX builds", () => {
 });
 
 describe("candidates in the sandbox", () => {
+  it("has every library ODEX's tests import, and a harness that cannot run throws instead of failing candidates", async () => {
+    const versions = await odexLibraries();
+    expect(Object.keys(versions).sort()).toEqual(Object.keys(ODEX_LIBRARIES).sort());
+    expect(versions.pandas).toMatch(/^\d+\.\d+/);
+    const noPython = loadOdexSuite(undefined, { python: "/nonexistent/python3" });
+    await expect(noPython.score(task("odex-3844801"), "True")).rejects.toThrow(/cannot run \/nonexistent\/python3/);
+  }, 60_000);
+
   it(
     "a fixed sample of canonical solutions, one or more per library, passes its tests",
     async () => {

@@ -171,13 +171,74 @@ function lastErrorLine(stderr: string): string {
   return last.length > 200 ? `${last.slice(0, 200)}...` : last;
 }
 
-let sandboxChecked = false;
+/** The modules ODEX's tests import beyond the standard library (and the parsers bs4 is asked for), with the Debian 12
+ * package of each. obspy, for one task, is not packaged in Debian (data/odex/canonical-failures.json). */
+export const ODEX_LIBRARIES: Readonly<Record<string, string>> = {
+  pandas: "python3-pandas",
+  numpy: "python3-numpy",
+  matplotlib: "python3-matplotlib",
+  scipy: "python3-scipy",
+  bs4: "python3-bs4",
+  lxml: "python3-lxml",
+  html5lib: "python3-html5lib",
+  flask: "python3-flask",
+  django: "python3-django",
+  sqlalchemy: "python3-sqlalchemy",
+  multidict: "python3-multidict",
+  regex: "python3-regex",
+  pytz: "python3-tz",
+  mock: "python3-mock",
+  requests: "python3-requests",
+};
 
-function ensureSandbox(): void {
-  if (sandboxChecked) return;
+const LIBRARY_PROBE = `import importlib, json
+found = {}
+for name in ${JSON.stringify(Object.keys(ODEX_LIBRARIES))}:
+    try:
+        found[name] = str(getattr(importlib.import_module(name), "__version__", "?"))
+    except Exception:
+        found[name] = None
+print(json.dumps(found))
+`;
+
+const harnessChecks = new Map<string, Promise<Record<string, string>>>();
+
+/**
+ * The version of each of ODEX_LIBRARIES in the sandbox's Python. Throws, saying what to install, when the sandbox
+ * cannot start or a library is missing: without pandas a quarter of the tasks would fail for every system alike,
+ * a wrong table rather than a failing candidate. Checked once per Python.
+ */
+export function odexLibraries(options: OdexRunOptions = {}): Promise<Record<string, string>> {
+  const python = options.python ?? odexPython();
+  let check = harnessChecks.get(python);
+  if (!check) {
+    check = probeLibraries(python);
+    harnessChecks.set(python, check);
+    check.catch(() => harnessChecks.delete(python));
+  }
+  return check;
+}
+
+async function probeLibraries(python: string): Promise<Record<string, string>> {
   const status = sandboxStatus();
   if (!status.ok) throw new Error(`the ODEX suite cannot run candidates: ${status.why}`);
-  sandboxChecked = true;
+  const workDir = mkdtempSync(join(tmpdir(), "odex-probe-"));
+  try {
+    const result = await runSandboxed({ argv: [python, "-"], stdin: LIBRARY_PROBE, workDir, timeoutMs: 60_000, env: { OPENBLAS_NUM_THREADS: "1" } });
+    if (result.exitCode !== 0) throw new Error(`the ODEX suite cannot run ${python} in the sandbox: ${lastErrorLine(result.stderr) || `exit code ${result.exitCode}`}`);
+    const found = JSON.parse(result.stdout) as Record<string, string | null>;
+    const missing = Object.keys(ODEX_LIBRARIES).filter((name) => found[name] === null || found[name] === undefined);
+    if (missing.length > 0) {
+      const packages = missing.map((name) => ODEX_LIBRARIES[name]).join(" ");
+      throw new Error(
+        `ODEX's tests need Python modules that ${python} lacks: ${missing.join(", ")} ` +
+          `(Debian: apt-get install -y ${packages}; another Python: pip install ${missing.map((m) => (m === "bs4" ? "beautifulsoup4" : m)).join(" ")})`,
+      );
+    }
+    return found as Record<string, string>;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -190,7 +251,7 @@ function ensureSandbox(): void {
  * token is on stdout and Python exits with 0, in time, within the output cap.
  */
 export async function runOdexProgram(program: string, options: OdexRunOptions = {}): Promise<Verdict & { durationMs: number }> {
-  ensureSandbox();
+  await odexLibraries(options);
   const timeoutMs = options.timeoutMs ?? ODEX_TIMEOUT_MS;
   const token = `odex-ran-to-the-end-${randomBytes(16).toString("hex")}`;
   const workDir = mkdtempSync(join(tmpdir(), "odex-"));
@@ -337,7 +398,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const tasks = loadOdexTasks();
+  const versions = await odexLibraries();
   console.log(`odex: ${tasks.length} tasks (dev ${tasks.filter((t) => t.split === "dev").length}, test ${tasks.filter((t) => t.split === "test").length}), ${odexPython()}, concurrency ${concurrency}`);
+  console.log(`  libraries: ${Object.entries(versions).map(([name, version]) => `${name} ${version}`).join(", ")}`);
   let code = 0;
   if (argv.includes("--self-test")) {
     const started = Date.now();
