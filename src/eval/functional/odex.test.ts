@@ -151,8 +151,9 @@ describe("candidates in the sandbox", () => {
       expect(byId.has(id), id).toBe(true);
       expect(reason).toMatch(/^(network|library|Python 3\.11): /);
     }
-    // At most 8 of the 439 fail here (measured: 431 pass); the full self-test checks the exact set.
-    expect(failures.size).toBeLessThanOrEqual(8);
+    // The floor: at least 431 of the 439 canonical solutions pass here (measured by odex.ts --self-test, which also
+    // checks that the failing set is exactly the recorded one).
+    expect(suite.tasks.length - failures.size).toBeGreaterThanOrEqual(431);
     const dns = await scoreOdex(task("odex-2805231"), task("odex-2805231").canonicalSolution);
     expect(dns.pass).toBe(false);
     expect(dns.detail).toMatch(/gaierror|resolution/);
