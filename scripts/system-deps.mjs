@@ -13,7 +13,17 @@ import { existsSync } from "node:fs";
 import { CHROMIUM } from "./chromium.mjs";
 
 export const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
-export const APT_PACKAGES = ["python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium", "bubblewrap"];
+// ODEX's tests import these (data/odex/README.md lists the versions Debian 12 gives; the release pins them: an exact
+// apt pin would break when a point release drops the old version).
+export const ODEX_APT_PACKAGES = [
+  "python3-pandas", "python3-matplotlib", "python3-scipy", "python3-bs4", "python3-lxml", "python3-html5lib",
+  "python3-flask", "python3-django", "python3-sqlalchemy", "python3-multidict", "python3-regex", "python3-tz",
+  "python3-mock", "python3-requests",
+];
+const ODEX_IMPORTS = "pandas, matplotlib, scipy, bs4, lxml, html5lib, flask, django, sqlalchemy, multidict, regex, pytz, mock, requests";
+export const APT_PACKAGES = [
+  "python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium", "bubblewrap", ...ODEX_APT_PACKAGES,
+];
 const APT_INSTALL = `apt-get install -y ${APT_PACKAGES.join(" ")}`;
 
 function succeeds(command, args) {
@@ -27,6 +37,8 @@ export function missingSystemDeps() {
   if (!succeeds(PYTHON, ["-c", "import torch, numpy, pytest"])) {
     missing.push(`${PYTHON} with torch, numpy and pytest${process.env.PYTHON ? " (PYTHON)" : ""}`);
   }
+  // The ODEX suite runs its tests with the same interpreter (src/eval/functional/odex.ts).
+  if (!succeeds(PYTHON, ["-c", `import ${ODEX_IMPORTS}`])) missing.push(`${PYTHON} with ODEX's libraries (${ODEX_IMPORTS})`);
   if (!succeeds("bwrap", ["--version"])) missing.push("bubblewrap (bwrap), the sandbox of the functional evaluation");
   if (!existsSync(CHROMIUM)) missing.push(`a Chromium at ${CHROMIUM}${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}`);
   // Debian's PyTorch runs single-threaded BLAS without the pthread OpenBLAS: the Python suite would take far longer.
@@ -49,7 +61,8 @@ function howToInstall() {
   if (hasApt()) return [`${isRoot() ? "" : "sudo "}${APT_INSTALL}`, "npm test"];
   return [
     "# no apt-get here (macOS, another Linux): a Python 3 with PyTorch, NumPy and pytest, and Chrome or Chromium, e.g.",
-    "python3 -m venv .venv && .venv/bin/pip install torch numpy pytest",
+    "python3 -m venv .venv && .venv/bin/pip install torch numpy pytest pandas matplotlib scipy beautifulsoup4 lxml html5lib flask django sqlalchemy multidict regex pytz mock requests",
+    "# and bubblewrap (Linux only: the functional evaluation's sandbox; elsewhere its suites fail with a message)",
     'PYTHON=.venv/bin/python CHROMIUM_PATH="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" npm test',
   ];
 }
