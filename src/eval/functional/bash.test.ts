@@ -84,6 +84,7 @@ describe("bash suite: comparison", () => {
   it("normalises output as each mode says", () => {
     expect(normaliseStdout("./a \nb\t\n\n\n")).toBe("a\nb");
     expect(outputLines("  3 ./x/y\nb/\n\n  12\tz  \n")).toEqual(["12 z", "3 x/y", "b"]);
+    expect(outputLines("a\nb\na\n")).toEqual(["a", "a", "b"]); // a multiset: duplicates count
     expect(firstNumber("  42 total")).toBe(42);
     expect(firstNumber("1.2M\t.")).toBe(1.2);
     expect(firstNumber("none")).toBeNull();
@@ -146,6 +147,9 @@ describe("bash suite: wrong candidates fail", () => {
     const t = taskAsking("find all .log files in this folder and below");
     await expectFail(t, "find . -type f -iname '*.log'", /unexpected "old\/y.LOG"/);
     await expectFail(t, "find . -maxdepth 1 -name '*.log'", /missing/);
+    // A line printed twice is not the same output (the lines are a multiset).
+    const twice = taskAsking("print the lines of data.txt that appear more than once (each once)");
+    await expectFail(twice, "sort data.txt | uniq -d; echo x", /3 lines where 2 were expected; unexpected "x"/);
     // Order and "./" do not matter.
     expect(await suite.score(t, "find . -name '*.log' -type f | sed 's|^\\./||' | sort -r")).toEqual({ pass: true });
   });
