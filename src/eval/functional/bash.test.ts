@@ -180,6 +180,7 @@ describe("bash suite: wrong candidates fail", () => {
     const t = taskAsking("how many lines are in access.log");
     await expectFail(t, "sleep 60", /ran past/);
     await expectFail(t, "yes", /printed more than/);
+    await expectFail(t, "for i in $(seq 100); do head -c 8M /dev/zero > f$i; done", /filled its folder/);
   });
 
   it("builds a fresh fixture for every candidate: one that deletes everything does not affect the next", async () => {

@@ -204,7 +204,7 @@ async function buildFixture(task: BashTask, dir: string): Promise<void> {
     env: task.env,
     timeoutMs: BASH_LIMITS.setupTimeoutMs,
   });
-  if (setup.exitCode !== 0 || setup.timedOut) {
+  if (setup.exitCode !== 0 || setup.timedOut || setup.diskExceeded) {
     throw new Error(`${task.id}: setup failed (exit ${setup.exitCode}${setup.timedOut ? ", timed out" : ""}): ${setup.stderr.slice(0, 500)}`);
   }
 }
@@ -277,7 +277,7 @@ export function loadBashSuite(path = "data/functional/bash/tasks.json"): BashSui
     if (!promise) {
       promise = runOnFixture(task, task.references[0]).then((outcome) => {
         if (outcome.parseError !== undefined) throw new Error(`${task.id}: the first reference does not parse: ${outcome.parseError}`);
-        if (outcome.run.timedOut || outcome.run.outputTruncated) throw new Error(`${task.id}: the reference ran past its limits`);
+        if (outcome.run.timedOut || outcome.run.outputTruncated || outcome.run.diskExceeded) throw new Error(`${task.id}: the reference ran past its limits`);
         if (task.compare === "check" && !outcome.checkPassed) throw new Error(`${task.id}: the check fails after the first reference`);
         return outcome;
       });
@@ -294,6 +294,7 @@ export function loadBashSuite(path = "data/functional/bash/tasks.json"): BashSui
     if (got.parseError !== undefined) return { pass: false, detail: `does not parse: ${got.parseError}` };
     if (got.run.timedOut) return { pass: false, detail: `ran past ${BASH_LIMITS.timeoutMs / 1000} s` };
     if (got.run.outputTruncated) return { pass: false, detail: `printed more than ${BASH_LIMITS.maxOutputBytes} bytes` };
+    if (got.run.diskExceeded) return { pass: false, detail: "filled its folder past the sandbox's limit" };
     let difference: string | null;
     switch (task.compare) {
       case "stdout":

@@ -7,7 +7,7 @@ import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { runSandboxed, sandboxStatus, SANDBOX_WORK_DIR, type SandboxOptions } from "./sandbox";
+import { allocatedBytes, runSandboxed, sandboxStatus, SANDBOX_WORK_DIR, type SandboxOptions } from "./sandbox";
 
 const made: string[] = [];
 function freshDir(parent = tmpdir()): string {
@@ -212,6 +212,19 @@ describe("sandbox", () => {
     const inTmp = await run("head -c 1G /dev/zero > /tmp/huge.bin", { maxFileBytes: 2 * 1024 ** 3 });
     expect(inTmp.exitCode).not.toBe(0);
     expect(inTmp.stderr).toMatch(/No space left/);
+  });
+
+  it("stops a command that fills its folder with many files, and says so", async () => {
+    const workDir = freshDir();
+    const maxWorkDirBytes = 32 * 1024 ** 2;
+    // 100 files of 8 MiB: each under the file-size cap, 800 MiB in all.
+    const result = await run("for i in $(seq 100); do head -c 8M /dev/zero > f$i; done", { workDir, maxWorkDirBytes, timeoutMs: 20_000 });
+    expect(result.diskExceeded).toBe(true);
+    expect(result.timedOut).toBe(false);
+    expect(allocatedBytes(workDir)).toBeLessThan(400 * 1024 ** 2);
+    // Ordinary use stays under it.
+    const fine = await run("head -c 1M /dev/zero > one.bin", { maxWorkDirBytes });
+    expect(fine).toMatchObject({ exitCode: 0, diskExceeded: false });
   });
 
   it("bounds a process's memory", async () => {

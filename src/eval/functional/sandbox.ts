@@ -19,8 +19,10 @@
 //   We chose this over a pids cgroup because creating cgroups needs root (or a delegated v2 subtree), which a
 //   developer machine does not have.
 // - Memory and files: RLIMIT_AS (address space per process) and RLIMIT_FSIZE (largest file a process may write):
-//   a candidate that writes gigabytes gets SIGXFSZ/EFBIG. /tmp is a fresh size-capped tmpfs. What the work folder
-//   can receive in total is bounded by the file-size cap times what a process can write before the time limit.
+//   a candidate that writes a huge file gets SIGXFSZ/EFBIG. /tmp is a fresh size-capped tmpfs. Many files in the
+//   work folder are bounded by a watchdog that sums the folder's allocated blocks while the command runs and kills
+//   it past maxWorkDirBytes (diskExceeded). Memory is bounded per process only (a memory cgroup would bound the
+//   sum, but needs root); with maxProcesses processes and the time limit that bounds what a candidate can hold.
 // - What the candidate sees: the host's files read-only, except /home, /run and /tmp, which are replaced by empty
 //   tmpfs (no host home folders, no host sockets: a Unix socket on a read-only mount can still be connected to,
 //   e.g. a docker or D-Bus socket under /run). The work folder is at /home/user, which is also $HOME and the
@@ -48,6 +50,9 @@ export interface SandboxOptions {
   maxMemoryBytes?: number;
   /** RLIMIT_FSIZE: the largest file a process may write. Default 64 MiB. */
   maxFileBytes?: number;
+  /** What the work folder may hold (allocated blocks, checked every diskCheckMs); past it the sandbox is killed and
+   * diskExceeded is set. Default 256 MiB. */
+  maxWorkDirBytes?: number;
 }
 
 export interface SandboxResult {
@@ -59,6 +64,8 @@ export interface SandboxResult {
   stderr: string;
   timedOut: boolean;
   outputTruncated: boolean;
+  /** The work folder grew past maxWorkDirBytes and the sandbox was killed. */
+  diskExceeded: boolean;
   durationMs: number;
 }
 
@@ -75,7 +82,9 @@ export const SANDBOX_DEFAULTS = {
   maxProcesses: 64,
   maxMemoryBytes: 2 * 1024 ** 3,
   maxFileBytes: 64 * 1024 ** 2,
+  maxWorkDirBytes: 256 * 1024 ** 2,
   tmpBytes: 64 * 1024 ** 2,
+  diskCheckMs: 100,
 } as const;
 
 const BASE_ENV: Record<string, string> = {
@@ -172,6 +181,39 @@ function chownTree(path: string, id: number): void {
   for (const entry of readdirSync(path)) chownTree(join(path, entry), id);
 }
 
+/** Bytes allocated under path (st_blocks, so sparse files count what they use), or Infinity past maxEntries
+ * entries (a candidate that makes files without end is over any limit too). Links are not followed. */
+export function allocatedBytes(path: string, maxEntries = 100_000): number {
+  let total = 0;
+  let entries = 0;
+  const walk = (at: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(at);
+    } catch {
+      return; // removed, or not readable to us, while the candidate runs
+    }
+    for (const name of names) {
+      if (++entries > maxEntries) throw new RangeError("too many entries");
+      const full = join(at, name);
+      try {
+        const stat = lstatSync(full);
+        total += stat.blocks * 512;
+        if (stat.isDirectory()) walk(full);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  try {
+    walk(path);
+  } catch (error) {
+    if (error instanceof RangeError) return Infinity;
+    throw error;
+  }
+  return total;
+}
+
 /** Runs o.argv in the sandbox. Throws only when the sandbox itself cannot run (see sandboxStatus). */
 export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
   const status = sandboxStatus();
@@ -181,6 +223,7 @@ export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
 
   const timeoutMs = o.timeoutMs ?? SANDBOX_DEFAULTS.timeoutMs;
   const maxOutputBytes = o.maxOutputBytes ?? SANDBOX_DEFAULTS.maxOutputBytes;
+  const maxWorkDirBytes = o.maxWorkDirBytes ?? SANDBOX_DEFAULTS.maxWorkDirBytes;
   const [command, ...args] = sandboxCommand(o);
   const started = performance.now();
 
@@ -192,6 +235,7 @@ export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
     let outputBytes = 0;
     let timedOut = false;
     let outputTruncated = false;
+    let diskExceeded = false;
     let killed = false;
 
     const kill = () => {
@@ -207,6 +251,12 @@ export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
       timedOut = true;
       kill();
     }, timeoutMs);
+    const diskWatch = setInterval(() => {
+      if (allocatedBytes(o.workDir) > maxWorkDirBytes) {
+        diskExceeded = true;
+        kill();
+      }
+    }, SANDBOX_DEFAULTS.diskCheckMs);
 
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       if (outputTruncated) return;
@@ -228,10 +278,14 @@ export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
 
     child.on("error", (error) => {
       clearTimeout(timer);
+      clearInterval(diskWatch);
       reject(new Error(`could not start the sandbox (${command}): ${error.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(diskWatch);
+      // A last look: a command that filled the folder faster than the watchdog looked still counts as over.
+      if (!diskExceeded && allocatedBytes(o.workDir) > maxWorkDirBytes) diskExceeded = true;
       resolve({
         exitCode: code,
         signal,
@@ -239,6 +293,7 @@ export async function runSandboxed(o: SandboxOptions): Promise<SandboxResult> {
         stderr: Buffer.concat(stderr).toString("utf8"),
         timedOut,
         outputTruncated,
+        diskExceeded,
         durationMs: performance.now() - started,
       });
     });
