@@ -902,6 +902,7 @@ export const COMMON_FLAGS = {
     "-f --force": "force the unmount (for unreachable network filesystems)",
   },
   bzip2: {
+    "-z --compress": "compress (the default)",
     "-d --decompress": "decompress",
     "-k --keep": "keep the input files",
     "-c --stdout": "write to standard output",
@@ -910,6 +911,7 @@ export const COMMON_FLAGS = {
     "-9 --best": "best compression",
   },
   xz: {
+    "-z --compress": "compress (the default)",
     "-d --decompress": "decompress",
     "-k --keep": "keep the input files",
     "-c --stdout": "write to standard output",
