@@ -29,6 +29,14 @@ test("load with progress, generate with Ctrl+Enter, watch it denoise, compare, c
   await page.goto("/?lang=cf&steps=60&n=5&seed=7");
   await waitReady(page);
   expect(statusTexts.some((t) => /Downloading the model: [\d.]+ of [\d.]+ MB/.test(t))).toBe(true);
+  // The bar counts every file the manifest gives a size for (tagger, index, channel, shards), not the shards alone.
+  const cfManifest = (await (await page.request.get("/models/cf/manifest.json")).json()) as {
+    shards: { byteLength: number }[];
+    conditioning?: Record<string, { byteLength?: number } | unknown>;
+  };
+  const sized = [...Object.values(cfManifest.conditioning ?? {}), ...cfManifest.shards].map((f) => (f as { byteLength?: number }).byteLength ?? 0);
+  const bundleMb = (sized.reduce((a, b) => a + b, 0) / 1024 / 1024).toFixed(1);
+  expect(statusTexts.some((t) => t.includes(`of ${bundleMb} MB`)), `${bundleMb} MB in ${statusTexts.join(" | ")}`).toBe(true);
   expect(statusTexts.some((t) => /Warming up/.test(t))).toBe(true);
   await expect(page.getByRole("status")).toContainText(/software fallback|no WebGPU/);
   await page.screenshot({ path: `${SHOTS}/ready.png` });
@@ -88,6 +96,11 @@ test("Stop cancels a run", async ({ page }) => {
   await expect(page.getByTestId("denoise-progress")).toContainText(/Step \d+ of 1200/);
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(page.getByText(/Stopped after step \d+/)).toBeVisible();
+  // The progress line says the run stopped, at the step the message names, and never "done".
+  const stoppedAt = (await page.getByText(/Stopped after step \d+/).innerText()).match(/\d+/)?.[0];
+  await expect(page.getByTestId("denoise-progress")).toContainText(`Step ${stoppedAt} of 1200`);
+  await expect(page.getByTestId("denoise-progress")).toContainText("stopped");
+  await expect(page.getByTestId("denoise-progress")).not.toContainText("done");
   await expect(page.getByTestId("candidate")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
 });
@@ -206,4 +219,89 @@ test("a corrupt cache entry is replaced; the Models panel lists and deletes the 
   await entry.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByText(/Deleted the Excel CF rules model from this browser \(5 files\)/)).toBeVisible();
   await expect(page.getByTestId("cached-cf")).toHaveCount(0);
+});
+
+test("empty, long and non-English requests each get a clear message, and nothing is cut", async ({ page }) => {
+  // While the model loads, the settings do not name the page's own default steps (50) before the model's.
+  await page.route("**/models/cf/manifest.json", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  await page.goto("/?lang=cf");
+  await expect(page.locator(".settings summary")).toContainText("the model's steps");
+  await waitReady(page);
+  await expect(page.locator(".settings summary")).toContainText(/Settings: 20 steps/);
+
+  const prompt = page.getByLabel("What should the code do?");
+  const generate = page.getByRole("button", { name: "Generate" });
+  await expect(page.getByTestId("note-empty")).toContainText("Type a request");
+  await expect(generate).toBeDisabled();
+
+  // A 5,000-character paste is kept whole, refused with its length.
+  const pasted = "highlight the cells ".repeat(250);
+  await prompt.fill(pasted);
+  expect(await prompt.inputValue()).toHaveLength(pasted.length);
+  await expect(page.getByTestId("note-too-long")).toContainText("5,000 characters");
+  await expect(generate).toBeDisabled();
+  expect(new URL(page.url()).searchParams.has("q")).toBe(false); // too long for the address
+
+  // Japanese: only English is understood.
+  await prompt.fill("空白のセルを強調表示する");
+  await expect(page.getByTestId("note-script")).toContainText("English");
+  // French in Latin letters: most words are unknown to the model's requests.
+  await prompt.fill("colorier toutes les cellules vides en rouge");
+  await expect(page.getByTestId("note-words")).toContainText("English only");
+  await expect(generate).toBeEnabled(); // a warning, not a refusal
+
+  // A 2,000-character request runs, stays out of the URL, and Recent shows the start of it.
+  const long = `highlight cells greater than 100 ${"and also bold them please ".repeat(80)}`.slice(0, 2000);
+  await page.getByText(/^Settings:/).click();
+  await page.getByLabel("Steps K").fill("2");
+  await prompt.fill(long);
+  await expect(page.getByTestId("note-no-link")).toBeVisible();
+  await generate.click();
+  await expect(page.getByTestId("candidate").first()).toBeVisible();
+  expect(new URL(page.url()).searchParams.has("q")).toBe(false);
+  const recent = page.getByRole("region", { name: "Recent requests" }).getByRole("button", { name: /highlight cells greater than 100/ });
+  expect((await recent.innerText()).length).toBeLessThan(100);
+  expect(await recent.getAttribute("title")).toBe(long);
+});
+
+test("a shared link runs once: a reload after another request runs nothing, and asks the network only for the manifest", async ({ page }) => {
+  await page.goto("/?lang=cf&q=highlight+duplicate+values&steps=2&n=2&seed=3");
+  await expect(page.getByTestId("candidate").first()).toBeVisible(); // the link runs by itself
+  await requestCode(page, "color cells that contain yes");
+  await expect(page.getByTestId("denoise-progress")).toContainText("Step 2 of 2");
+  await expect(page.getByTestId("candidate").first()).toBeVisible();
+
+  const modelRequests: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/models/")) modelRequests.push(new URL(r.url()).pathname);
+  });
+  await page.reload();
+  await waitReady(page);
+  await expect(page.getByLabel("What should the code do?")).toHaveValue("color cells that contain yes"); // the URL followed
+  await page.waitForTimeout(1500); // a run would have started at once with the model ready
+  await expect(page.getByTestId("denoise-progress")).toHaveCount(0);
+  await expect(page.getByTestId("candidate")).toHaveCount(0);
+  // The weights, tokenizer, tagger and index came from the cache; the manifest is the one file asked again.
+  expect(modelRequests).toEqual(["/models/cf/manifest.json"]);
+});
+
+test.describe("a wide screen", () => {
+  // Wide enough for the title and the status box side by side with the Bash subtitle, not with the longer CF one.
+  test.use({ viewport: { width: 1500, height: 900 } });
+  test("switching the language does not move the page", async ({ page }) => {
+    await page.goto("/?lang=bash");
+    await waitReady(page);
+    const top = async (): Promise<number> => (await page.locator("main.layout").boundingBox())?.y ?? -1;
+    const before = await top();
+    await page.locator(".language-switch label", { hasText: "Excel CF rules" }).click();
+    await expect.poll(top).toBe(before); // while the CF model loads
+    await waitReady(page);
+    expect(await top()).toBe(before);
+    await page.locator(".language-switch label", { hasText: "Python" }).click();
+    await waitReady(page);
+    expect(await top()).toBe(before);
+  });
 });
