@@ -69,7 +69,8 @@ class SamplerConfig:
     channel_similarity: float = 0.01  # rank "channel": the weight of retrieval's similarity beside the channel's score
     # Retrieve and edit (SDEdit; issue 19): the first edit_samples of the n samples start from a known code instead of
     # pure noise: the slotted code of the request's retrieved neighbour 1, 2, ... (retrieval order, one each), embedded
-    # with L and noised to edit_t0, then K DDIM steps from edit_t0 to 0 (sample.sample). 0 = every sample from noise.
+    # with L and noised to the first time t0 <= edit_t0 of the K-step schedule, then the schedule's steps from t0 to 0
+    # (sample.sample; K = 20: 600 -> 10 steps from 600, 200 -> 3 from 180). 0 = every sample from noise.
     edit_samples: int = 0
     edit_t0: int = 600
 

@@ -81,9 +81,10 @@ def sample(
 
     noise: x_T, [B, Lc, d_embed]; the only randomness of the (deterministic DDIM) sampler.
     alpha, sigma: the schedule table (length T+1), on the CPU: the update reads them as Python floats.
-    start_ids, t_start (retrieve and edit, SDEdit): every row starts from a known code [B, Lc] instead of noise,
-    x_t0 = alpha_t0 L(code) + sigma_t0 noise, and the K steps go from t0 = t_start down to 0
-    (strided_timesteps(t0, K)). Without them, x_T = noise and the K steps go from T.
+    start_ids, t_start (retrieve and edit, SDEdit): every row starts from a known code [B, Lc] instead of noise. The
+    rows join the K-step schedule of the samples from noise at its first time t0 <= t_start (edit_start_step; the
+    last step if none is), x_t0 = alpha_t0 L(code) + sigma_t0 noise, and go on in step with them to t = 0: they
+    take the steps from t0 only, and on_step reports them under the same step indices.
     """
     T = alpha.shape[0] - 1
     den_kv, dec_kv = model.memory(utt_ids, utt_mask)
@@ -91,19 +92,19 @@ def sample(
         raise ValueError(f"clamp must be one of {CLAMP_MODES}, got {clamp!r}")
     table = model.embedding_table()
     B = noise.shape[0]
+    pairs = strided_timesteps(T, steps)
+    first = 0
     x = noise
-    t_first = T
     if start_ids is not None:
-        t_first = T if t_start is None else int(t_start)
-        if not 1 <= t_first <= T:
-            raise ValueError(f"t_start must be in 1..{T}, got {t_first}")
-        x = q_sample(model.embed_code(start_ids), alpha[t_first].expand(B).to(noise.device),
-                     sigma[t_first].expand(B).to(noise.device), noise)
+        first = edit_start_step(pairs, T if t_start is None else t_start)
+        t0 = pairs[first][0]
+        x = q_sample(model.embed_code(start_ids), alpha[t0].expand(B).to(noise.device), sigma[t0].expand(B).to(noise.device),
+                     noise)
     x0_hat = torch.zeros_like(noise)
     no_self_cond = torch.zeros_like(noise)
-    # a start below K gives fewer steps (one per time)
-    pairs = strided_timesteps(t_first, steps if start_ids is None else min(steps, t_first))
     for k, (t, s) in enumerate(pairs):
+        if k < first:
+            continue
         t_batch = torch.full((B,), t, dtype=torch.long, device=noise.device)
         # a model trained without self-conditioning only ever saw zeros there
         x0_prev = x0_hat if model.cfg.self_conditioning else no_self_cond
@@ -126,6 +127,15 @@ def sample(
     if on_step is not None:
         on_step(len(pairs) - 1, pairs[-1][0], ids, conf)
     return SampleOutput(ids=ids, confidence=conf, x0=x0_hat)
+
+
+def edit_start_step(pairs: Sequence[Tuple[int, int]], t_start: int) -> int:
+    """The step at which a sample from a known code joins the schedule `pairs` (strided_timesteps): the first whose
+    time is at most t_start, the last step when none is (at K = 20, T = 1200: t_start 600 starts at step 10, t = 600;
+    200 at step 17, t = 180)."""
+    if not 1 <= t_start <= pairs[0][0]:
+        raise ValueError(f"t_start must be in 1..{pairs[0][0]}, got {t_start}")
+    return next((k for k, (t, _) in enumerate(pairs) if t <= t_start), len(pairs) - 1)
 
 
 def rank_candidates(codes: Sequence[str], confidences: Sequence[float], top_k: int,
@@ -317,8 +327,9 @@ def generate(
     seed + i (request_noise), as `npm run generate` does for line i.
 
     Retrieve and edit: sample j < edit_samples starts from the request's j-th known code (known_starts: its
-    retrieved neighbours' slotted codes, in retrieval order) noised to edit_t0 with the same noise row j, the
-    others from pure noise; a candidate that came out of such a sample records that code's index entry ("start").
+    retrieved neighbours' slotted codes, in retrieval order) with the same noise row j, joining the K-step schedule
+    at its first time <= edit_t0 (sample); the others start from pure noise. A candidate that came out of such a
+    sample records that code's index entry ("start").
 
     With a conditioner the request is slotted and its neighbours retrieved (exclude[i]: the index entry request i
     must not find, for leave-one-out checks on training pairs; headers[i]: the column names of its table, CF); with pool_retrieved > 0 the neighbours' codes,
@@ -427,7 +438,7 @@ def denoising_trace(
 
     With edit_samples (retrieve and edit, as generate does it) the first entry is {"step": -1, "start": [index entry
     of each sample's known code, or None], "codes": [that code filled, or "" for a sample from noise]}, and every
-    entry has "ts", each sample's t (samples from a known code go from edit_t0, the others from T)."""
+    entry has "ts", each sample's t (None for a sample from a known code before it joins the schedule at edit_t0)."""
     cfg = model.cfg
     device = next(model.parameters()).device
     if cond is None:
@@ -457,9 +468,9 @@ def denoising_trace(
     trace: List[Dict] = [{"step": -1, "start": [i for i, _ in starts] + [None] * (samples - e),
                           "codes": [text(ids) for _, ids in starts] + [""] * (samples - e)}]
     for k in sorted(set(edited) | set(plain)):
-        # both groups take the same step indices (the same K); a group with fewer steps (t0 < K) ends earlier
-        t_e, codes_e = edited.get(k, edited[max(edited)])
-        t_n, codes_n = plain.get(k, (None, [])) if plain else (None, [])
+        # one schedule for both groups: until the samples from known codes join it (t <= edit_t0) they show their code
+        t_e, codes_e = edited.get(k, (None, trace[0]["codes"][:e]))
+        t_n, codes_n = plain.get(k, (None, []))
         trace.append({"step": k, "t": t_n if t_n is not None else t_e, "ts": [t_e] * e + [t_n] * (samples - e),
                       "codes": codes_e + codes_n})
     return trace

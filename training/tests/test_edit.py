@@ -168,17 +168,23 @@ def test_a_sample_started_from_a_known_code_at_a_small_t0_returns_it():
     assert sum(a == b for a, b in zip(from_noise, codes)) < len(codes) // 2
 
 
-def test_a_start_below_k_takes_one_step_per_time(conditioned):
+def test_samples_from_known_codes_join_the_schedule_at_its_first_time_up_to_t0(conditioned):
     cfg, tok, pairs, cond, model = conditioned
     alpha, sigma = schedule_for(cfg)
     utt_ids, utt_mask = pad_rows([cond.prepare(pairs[0].utterance).input_ids], cfg.model.max_utterance_len)
     start = torch.zeros((1, cfg.model.max_code_len), dtype=torch.long)
-    times = []
-    sample(model, alpha, sigma, utt_ids, utt_mask, 20, request_noise(0, 1, cfg.model), start_ids=start, t_start=5,
-           on_step=lambda k, t, ids, conf: times.append(t))
-    assert times == [5, 4, 3, 2, 1]
+
+    def steps_taken(t_start):
+        seen = []
+        sample(model, alpha, sigma, utt_ids, utt_mask, 20, request_noise(0, 1, cfg.model), start_ids=start,
+               t_start=t_start, on_step=lambda k, t, ids, conf: seen.append((k, t)))
+        return seen
+
+    assert steps_taken(200) == [(17, 180), (18, 120), (19, 60)]  # K = 20: the times are 1200, 1140, ..., 60
+    assert steps_taken(600)[0] == (10, 600) and len(steps_taken(600)) == 10
+    assert steps_taken(5) == [(19, 60)]  # at least the last step
     with pytest.raises(ValueError):
-        sample(model, alpha, sigma, utt_ids, utt_mask, 20, request_noise(0, 1, cfg.model), start_ids=start, t_start=0)
+        steps_taken(0)
 
 
 def test_candidates_record_the_known_code_their_sample_started_from(conditioned):
@@ -240,6 +246,8 @@ def test_the_trace_starts_from_the_known_codes_and_ends_on_what_generate_returns
     trace = denoising_trace(model, tok, alpha, sigma, request, 8, 3, 5, cond=cond, edit_samples=2, edit_t0=300)
     assert trace[0]["step"] == -1 and trace[0]["start"] == [known[0][0], known[1][0], None]
     assert trace[0]["codes"][:2] == [prepared.fill(decode_slotted(tok, ids[: code_length(ids)])) for _, ids in known]
-    assert trace[1]["ts"] == [300, 300, cfg.diffusion.T]
+    assert trace[1]["ts"] == [None, None, cfg.diffusion.T] and trace[1]["codes"][:2] == trace[0]["codes"][:2]
+    joined = next(entry for entry in trace[1:] if entry["ts"][0] is not None)
+    assert joined["ts"][:2] == [300, 300] and joined["t"] == 300  # K = 8: 1200, 1050, ..., 300, 150
     [cands] = generate(model, tok, alpha, sigma, [request], 8, 3, 5, top_k=3, cond=cond, edit_samples=2, edit_t0=300)
     assert {c["code"] for c in cands} == set(trace[-1]["codes"])
