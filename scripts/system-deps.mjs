@@ -22,7 +22,9 @@ export const ODEX_APT_PACKAGES = [
 ];
 const ODEX_IMPORTS = "pandas, matplotlib, scipy, bs4, lxml, html5lib, flask, django, sqlalchemy, multidict, regex, pytz, mock, requests";
 export const APT_PACKAGES = [
-  "python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium", "bubblewrap", ...ODEX_APT_PACKAGES,
+  "python3-torch", "python3-numpy", "python3-pytest", "libopenblas0-pthread", "chromium", "bubblewrap",
+  // what the Bash suite's fixtures and references use beyond coreutils (ps/pgrep, ss, bzip2, xz): a minimal image may lack them
+  "procps", "iproute2", "bzip2", "xz-utils", ...ODEX_APT_PACKAGES,
 ];
 const APT_INSTALL = `apt-get install -y ${APT_PACKAGES.join(" ")}`;
 
@@ -39,6 +41,9 @@ export function missingSystemDeps() {
   }
   // The ODEX suite runs its tests with the same interpreter (src/eval/functional/odex.ts).
   if (!succeeds(PYTHON, ["-c", `import ${ODEX_IMPORTS}`])) missing.push(`${PYTHON} with ODEX's libraries (${ODEX_IMPORTS})`);
+  if (!succeeds("sh", ["-c", "for c in ps pgrep ss bzip2 xz; do command -v $c >/dev/null || exit 1; done"])) {
+    missing.push("ps, pgrep, ss, bzip2 and xz (the Bash suite's fixtures and references)");
+  }
   if (!succeeds("bwrap", ["--version"])) missing.push("bubblewrap (bwrap), the sandbox of the functional evaluation");
   if (!existsSync(CHROMIUM)) missing.push(`a Chromium at ${CHROMIUM}${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}`);
   // Debian's PyTorch runs single-threaded BLAS without the pthread OpenBLAS: the Python suite would take far longer.
