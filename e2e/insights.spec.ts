@@ -43,7 +43,21 @@ test("Bash: a destructive candidate's reasons come before its Copy button; -mtim
   expect(destructive).toBeGreaterThan(0);
   await page.screenshot({ path: `${SHOTS}/bash-candidate-danger.png`, fullPage: true });
 
+  // the editor's own Copy code: a destructive command there is flagged before it, its reasons under the editor
+  await typeInEditor(page, "kill -9 $(lsof -t -i:8080)");
+  await expect(page.getByTestId("editor-danger")).toBeVisible();
+  await expect(page.getByTestId("danger-warning")).toContainText("chosen by another command");
+  const badgeFirst = await page.locator(".editor-toolbar").evaluate((bar) => {
+    const badge = bar.querySelector('[data-testid="editor-danger"]');
+    const copy = [...bar.querySelectorAll("button")].find((b) => /Copy code/.test(b.textContent ?? ""));
+    return badge && copy ? (badge.compareDocumentPosition(copy) & Node.DOCUMENT_POSITION_FOLLOWING) > 0 : false;
+  });
+  expect(badgeFirst).toBe(true);
+  await typeInEditor(page, "find /tmp -name '*.tmp' -delete");
+  await expect(page.getByTestId("danger-warning")).toContainText("Deletes every file that find matches");
+
   await typeInEditor(page, "find . -type f -mtime -1 -print");
+  await expect(page.getByTestId("editor-danger")).toHaveCount(0);
   const explanations = page.getByRole("region", { name: "What the command uses" });
   await expect(explanations).toContainText("-mtime: Modification time, in days");
   await expect(explanations).toContainText("-print: Print the path of each match");

@@ -107,6 +107,12 @@ export function App() {
           <section className="editor-panel" aria-label="Generated code">
             <div className="editor-toolbar">
               <h2>{info.label}</h2>
+              {/* before Copy code: the editor's command is destructive (the reasons are under the editor) */}
+              {(view.analysis?.dangers.length ?? 0) > 0 && (
+                <a className="badge danger-badge" href="#danger-warning" data-testid="editor-danger">
+                  ⚠ destructive: read why before you copy
+                </a>
+              )}
               <button type="button" disabled={view.editorValue === "" || running} onClick={() => void copy("editor", view.editorValue)}>
                 {copied === "editor" ? "Copied ✓" : "Copy code"}
               </button>

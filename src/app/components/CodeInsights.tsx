@@ -13,7 +13,7 @@ import { CfPreview, type CfTableChoice } from "./CfPreview";
 export function DangerWarning({ dangers }: { dangers: readonly Danger[] }) {
   if (dangers.length === 0) return null;
   return (
-    <div className="danger" role="alert" data-testid="danger-warning">
+    <div className="danger" role="alert" data-testid="danger-warning" id="danger-warning">
       <strong>⚠ Destructive command: read what it changes before you run it.</strong>
       <ul>
         {dangers.map((d) => (
