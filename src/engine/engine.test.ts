@@ -377,6 +377,14 @@ describe("Engine (golden bundle, cpu)", () => {
     }
   });
 
+  it("tells the words of a request that no known request uses (the page's English-only note), literals left out", () => {
+    expect(engine.unknownWords("Format cells that are greater than 25")).toEqual({ words: 6, unknown: [] });
+    const french = engine.unknownWords("colorier les cellules supérieures à 25");
+    expect(french?.words).toBe(5); // "supérieures" is two ASCII words; "à" none; 25 a literal
+    expect(french?.unknown).toEqual(expect.arrayContaining(["colorier", "les", "cellules"]));
+    expect(engine.unknownWords("空白のセル")).toEqual({ words: 0, unknown: [] });
+  });
+
   it("counts the request's tokens with its literals in slots: what the prompt box says is what the run reads", () => {
     const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
     const other = "Format cells that are greater than 123456789 and less than 0.00042";
