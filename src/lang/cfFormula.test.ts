@@ -162,6 +162,11 @@ const CASES: [string, string, CfTable][] = [
   ["dates", "NextMonth(c[1])", DATES],
   ["dates", "AND(ThisMonth(c[1]), TextEquals(c[2], No))", DATES],
   ["dates", "NOT(ThisWeek(c[1]))", DATES],
+  // a number against a date column, a range between a number and a date
+  ["sample", "GreaterThan(c[2], c[3])", SAMPLE_TABLE],
+  ["sample", "LessThan(c[3], c[2])", SAMPLE_TABLE],
+  ["sample", "Between(c[2], c[3], 100)", SAMPLE_TABLE],
+  ["sample", "Equals(c[4], c[1])", SAMPLE_TABLE],
   // several numeric columns: one column against another, ranges between columns, whole-table statistics
   ["numbers", "GreaterThan(c[1], c[0])", NUMBERS],
   ["numbers", "LessThanEqual(c[1], c[0])", NUMBERS],

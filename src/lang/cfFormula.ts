@@ -261,6 +261,17 @@ function numberView(op: CfOperand, ctx: Context): { expr: string; isNumber: stri
   return { expr: ref, isNumber: `ISNUMBER(${ref})` };
 }
 
+/** Whether any cell of the columns is text (not a number, date, blank or error). */
+function holdsText(cols: number[], ctx: Context): boolean {
+  return cols.some((col) => {
+    for (let row = 0; row < ctx.model.rows; row++) {
+      const v = ctx.model.cell(row, col);
+      if (v.num === null && !v.blank && !v.error) return true;
+    }
+    return false;
+  });
+}
+
 function textRuleColumns(op: CfOperand, ctx: Context, what: string): void {
   requireSheetText(operandColumns(op, ctx), ctx, what);
 }
@@ -296,8 +307,8 @@ function compare(op: CfCompareOp, subject: CfOperand, value: CfOperand, ctx: Con
   }
   // a column (or a function of one) as the value: the general form of the interpreter's comparison
   if (subject.kind === "call" || value.kind === "call") throw new Refused("a comparison of a function of a cell (LEN, TRIM …) with another column has no formula here");
-  textRuleColumns(subject, ctx, "a comparison with another column");
-  textRuleColumns(value, ctx, "a comparison with another column");
+  // a number's text is read only where it meets text (`X&""=Y`): then it must be the text the preview reads
+  if (holdsText(operandColumns(value, ctx), ctx)) textRuleColumns(subject, ctx, "a comparison with a column of text");
   const x = cellRef(subject, ctx);
   const y = cellRef(value, ctx);
   const ifNumber = `IF(ISNUMBER(${x}),${x}${sym}${y},${op === "ne" ? "TRUE" : "FALSE"})`;
@@ -327,8 +338,8 @@ function between(subject: CfOperand, low: CfOperand, high: CfOperand, ctx: Conte
     }
     return { expr: "FALSE", mayError: false }; // a number and a text bound: nothing is between them
   }
+  // numbers compare as numbers and text as text (ISTEXT): no number is read as text here
   if (subject.kind === "call" || low.kind === "call" || high.kind === "call") throw new Refused("a range between columns of a function of a cell (LEN, TRIM …) has no formula here");
-  for (const op of [subject, low, high]) textRuleColumns(op, ctx, "a range between columns");
   const x = cellRef(subject, ctx);
   const view = (op: CfOperand): string => (op.kind === "number" ? numberLiteral(op.value) : op.kind === "text" ? quote(op.value) : cellRef(op, ctx));
   const [l, h] = [view(low), view(high)];
@@ -453,7 +464,10 @@ function atom(rule: CfRule, ctx: Context): Part {
     case "date": {
       requireOnlyDates(statColumns(rule.column, ctx), ctx);
       const x = cellRef(subjectOf(rule.column), ctx);
-      return { expr: `AND(ISNUMBER(${x}),${datePart(rule.period, x)})`, mayError: true };
+      const period = datePart(rule.period, x);
+      // AND(ISNUMBER(x),AND(a,b)) -> AND(ISNUMBER(x),a,b)
+      const conditions = period.startsWith("AND(") ? period.slice(4, -1) : period;
+      return { expr: `AND(ISNUMBER(${x}),${conditions})`, mayError: true };
     }
     case "visual":
       throw new Refused(
