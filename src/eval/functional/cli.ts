@@ -98,7 +98,11 @@ function parseArgs(argv: readonly string[]): Options {
 
 const stderr = (text: string): void => void process.stderr.write(text);
 
-export type EvaluateOptions = Pick<Options, "split" | "limit" | "models" | "concurrency" | "seed">;
+export type EvaluateOptions = Pick<Options, "split" | "limit" | "models" | "concurrency" | "seed"> & {
+  /** Denoising steps and samples (default: the bundle's, the app's defaults; the CI sample uses fewer for time). */
+  steps?: number;
+  samples?: number;
+};
 
 /** Evaluates one language on the current tfjs backend; null when its bundle is missing (said on stderr). */
 export async function evaluateLanguage(language: FunctionalLanguage, options: EvaluateOptions): Promise<FunctionalReport | null> {
@@ -116,6 +120,8 @@ export async function evaluateLanguage(language: FunctionalLanguage, options: Ev
   try {
     systems = await engineCandidates(engine, tasks, {
       seed: options.seed,
+      steps: options.steps,
+      samples: options.samples,
       onProgress: (done, total) => {
         if (done % 25 === 0 || done === total) stderr(`${language}: generated ${done}/${total} (${((performance.now() - started) / 1000 / done).toFixed(2)} s each)\n`);
       },
