@@ -21,7 +21,7 @@ export default defineConfig({
     // ("ReferenceError: e is not defined" in every pthread, the model never loads). The main chunk stays minified.
     rollupOptions: { output: { minify: false } },
   },
-  // Monaco (~3.7 MB) and the Bash explanation table (1.4 MB, loaded on demand) are large by nature.
+  // Monaco (~3.7 MB) and the Bash explanation table (0.78 MB, loaded on demand) are large by nature.
   build: { chunkSizeWarningLimit: 4096 },
   // Pre-bundle what the worker and pages import lazily, so the dev server never reloads mid-test to add them.
   optimizeDeps: {

@@ -33,7 +33,7 @@ export interface CodeAnalysis {
 
 type Explainer = typeof import("./bashExplain");
 
-/** The explanation table is 1.4 MB: it is loaded (a chunk of its own) the first time a Bash command is explained. */
+/** The explanation table is 0.78 MB (778,149 bytes of JSON): it is loaded (a chunk of its own) the first time a Bash command is explained. */
 let explainer: Promise<Explainer> | null = null;
 function loadExplainer(): Promise<Explainer> {
   explainer ??= import("./bashExplain");
