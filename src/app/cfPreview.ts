@@ -13,7 +13,7 @@
 // In spreadsheet terms the key "r,c" is the cell cellAddress(r, c), e.g. "1,2" = C2.
 import { parseCfRule, type CfOperand, type CfRule } from "../lang/cfParser";
 import { evaluateCfRule, type CfCellInput, type CfTable, type EvaluateOptions } from "../lang/cfInterpreter";
-import { cfRuleToFormula, type CfFormulaResult } from "../lang/cfFormula";
+import { cfRuleToFormula, columnName, type CfFormulaResult } from "../lang/cfFormula";
 
 /** The most data rows (below the header) and columns a pasted table may have. */
 export const MAX_ROWS = 200;
@@ -39,17 +39,8 @@ export const SAMPLE_TABLE: CfTable = [
   ["Harbor Co", "West", 95, "2024-05-05", "Yes"],
 ];
 
-/** Spreadsheet column letter of a 0-based column: 0 -> "A", 25 -> "Z", 26 -> "AA". */
-export function columnLetter(col: number): string {
-  let n = col + 1;
-  let out = "";
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    out = String.fromCharCode(65 + r) + out;
-    n = Math.floor((n - 1) / 26);
-  }
-  return out;
-}
+/** Spreadsheet column letter of a 0-based column (0 -> "A", 26 -> "AA"): the formula export's, one copy. */
+export const columnLetter = columnName;
 
 /** A1 address of a cell of the table (row 0 = header = spreadsheet row 1): cellAddress(1, 2) = "C2". */
 export function cellAddress(row: number, col: number): string {
