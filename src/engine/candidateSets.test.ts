@@ -5,22 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
-import { parseManifest } from "../bundle/manifest";
+import { goldenBundle } from "../../tests/goldenFiles";
 import { normalizeWhitespace } from "../lang/whitespace";
 import { Engine, type FinalStep, type GenerationRequest } from "./engine";
-import type { LoadedBundle } from "./loader";
-
-function goldenBundle(): LoadedBundle {
-  const manifest = parseManifest(readJson("manifest.json"));
-  return {
-    manifest,
-    tokenizerJson: readJson(manifest.tokenizer.file),
-    taggerJson: readJson("tagger.json"),
-    indexJson: readJson("index.json"),
-    shards: manifest.shards.map((s) => toArrayBuffer(readBytes(s.file))),
-  };
-}
 
 const UTTERANCE = "Format cells that are greater than 25 and less than 50";
 

@@ -2,7 +2,7 @@
 // handler is handler.test.ts.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
+import { goldenBundle, readBytes, readJson, toArrayBuffer } from "../../tests/goldenFiles";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -19,18 +19,6 @@ import { dequantize } from "./weights";
 import { SlotTagger, slotRequest } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
 import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
-
-/** The golden bundle as the loader gives it: with the slot tagger and the retrieval index. */
-function goldenBundle(): LoadedBundle {
-  const manifest = parseManifest(readJson("manifest.json"));
-  return {
-    manifest,
-    tokenizerJson: readJson(manifest.tokenizer.file),
-    taggerJson: readJson("tagger.json"),
-    indexJson: readJson("index.json"),
-    shards: manifest.shards.map((s) => toArrayBuffer(readBytes(s.file))),
-  };
-}
 
 /** The golden bundle as an old, plain bundle: no conditioning (no tagger, no index), no slots, no neighbours. */
 function plainBundle(sampler: Partial<BundleManifest["sampler"]> = {}): LoadedBundle {
