@@ -4,7 +4,7 @@
 // script: npx tsx src/eval/functional/odex.ts --self-test. Without bwrap or ODEX's libraries these tests fail, they do
 // not skip (scripts/system-deps.mjs installs both).
 import { afterAll, describe, expect, it } from "vitest";
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import {
@@ -203,9 +203,10 @@ describe("candidates in the sandbox", () => {
   it("mischief stays in the sandbox: no write outside the work folder, no network", async () => {
     // Both candidates pass this task when they are not stopped (a statement, then `return numlist`).
     const t = task("odex-9746522");
-    // A folder of the host that anyone may write (not under /tmp, which the sandbox replaces): only the sandbox's
-    // read-only root keeps the candidate out of it.
-    const outside = mkdtempSync(join(process.cwd(), "odex-outside-"));
+    // A folder of the host that anyone may write, where the sandbox sees it: /var/tmp, as in sandbox.test.ts (not
+    // /tmp, /home or /run, which the sandbox replaces: a clone under /tmp would see "No such file" instead); only the
+    // sandbox's read-only root keeps the candidate out of it.
+    const outside = mkdtempSync(join(existsSync("/var/tmp") ? "/var/tmp" : process.cwd(), "odex-outside-"));
     made.push(outside);
     chmodSync(outside, 0o777);
     const write = await suite.score(t, `[__import__('os').system('echo pwned > ${outside}/by-system'), open('${outside}/by-open', 'w').write('x')]`);
