@@ -76,8 +76,17 @@ function normPath(p: string): string {
   return s;
 }
 
+/**
+ * Whether the command has one of the flags `names`. A plain name is compared with the split flags (`--backup` matches
+ * `--backup` and `--backup=numbered`, `-n` matches `-vn`); a `--name=value` name with the whole flag word, since the
+ * split flags drop the value (`--update=none` matches only `--update=none`, not `--update=all` or a `--update=none`
+ * operand after `--`).
+ */
 function hasFlag(c: CmdInfo, ...names: string[]): boolean {
-  return c.cmd.flags.some((f) => names.includes(f));
+  const split = names.filter((n) => !n.includes("="));
+  const whole = names.filter((n) => n.includes("="));
+  if (c.cmd.flags.some((f) => split.includes(f))) return true;
+  return whole.length > 0 && c.words.slice(1).some((w) => whole.includes(w.value) && !c.argWords.includes(w));
 }
 
 function recursive(c: CmdInfo): boolean {
@@ -221,8 +230,10 @@ function scan(code: string, depth: number, out: Danger[]): void {
         }
         if (critical || onlyHelp) break;
         if (u === "shred" && paths.length > 0) add("shred", text(c));
-        // -n/--no-clobber never replaces, -i asks first, -b keeps a backup; -t DIR names the destination itself
-        const careful = hasFlag(c, "-n", "--no-clobber", "-i", "--interactive", "-b", "--backup", "--update=none");
+        // -n/--no-clobber/--update=none(-fail) never replace, -i asks first, -b keeps a backup (not --backup=none|off,
+        // which makes none); -t DIR names the destination itself
+        const backup = hasFlag(c, "-b", "--backup") && !hasFlag(c, "--backup=none", "--backup=off");
+        const careful = backup || hasFlag(c, "-n", "--no-clobber", "-i", "--interactive", "--update=none", "--update=none-fail");
         if ((u === "mv" || u === "cp") && !careful && (paths.length >= 2 || hasFlag(c, "-t", "--target-directory"))) {
           add(u === "mv" ? "overwrite-move" : "overwrite-copy", text(c));
         }
