@@ -97,6 +97,7 @@ class TrainConfig:
     extra_pairs: bool = True  # add the tldr pairs (Bash) to fine-tuning
     tagger_threshold: float = 0.5  # the slot tagger tags a word at this probability (slots.train_tagger)
     column_pairs: int = 0  # CF: this many column-style pairs per training pair (training/cf_columns.py); sets model.columns
+    grammar_pairs: int = 0  # CF: this many pairs written from the rule language (training/cf_grammar.py); sets model.columns
     index_extra: bool = False  # the retrieval index also holds the extra pairs (train.make_conditioner)
     retrieval_query: str = "words"  # words | template: what retrieval compares (retrieval.query_text)
     train_subset: int = 0  # fine-tune on the first N training pairs only (tests); 0 = all

@@ -272,6 +272,10 @@ def finetuning_pairs(cfg: Config) -> List[data.Example]:
         from .cf_columns import column_pairs
 
         pairs = pairs + column_pairs(pairs, cfg.train.column_pairs)
+    if cfg.train.grammar_pairs > 0:
+        from .cf_grammar import grammar_pairs
+
+        pairs = pairs + grammar_pairs(cfg.train.grammar_pairs)
     if cfg.train.extra_pairs and not cfg.train.train_subset:
         pairs = pairs + data.load_extra_pairs(cfg.train.language)
     return pairs
@@ -407,7 +411,7 @@ def train(cfg: Config) -> Optional[Dict]:
     tok_file = tokenizer_path(tc.language)
     tok = Tokenizer.from_file(tok_file)
     cfg.model.base_vocab_size = tok.vocab_size
-    cfg.model.columns = cfg.model.columns or tc.column_pairs > 0
+    cfg.model.columns = cfg.model.columns or tc.column_pairs > 0 or tc.grammar_pairs > 0
     slot_tokens = SLOT_TOKENS if cfg.model.columns else BASE_SLOT_TOKENS
     cfg.model.vocab_size = tok.vocab_size + (len(slot_tokens) if cfg.model.slots or cfg.model.neighbours > 0 else 0)
     started = time.time()
