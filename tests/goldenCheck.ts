@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { ClampMode } from "../src/bundle/manifest";
 import { SlotTagger } from "../src/lang/slots";
 import { createCodeTokenizer } from "../src/tokenizer/index";
+import { Engine, type FinalStep, type GenerationStep } from "../src/engine/engine";
 import type { LoadedBundle } from "../src/engine/loader";
 import { CodeFusionModel } from "../src/engine/model";
 import { Conditioner, decodeSlotted, fillPrepared, RetrievalIndex } from "../src/engine/retrieval";
@@ -19,6 +20,7 @@ import {
   sampleFromNoise,
   stridedTimesteps,
 } from "../src/engine/sampler";
+import { gaussianNoise } from "../src/engine/random";
 import { dequantize } from "../src/engine/weights";
 
 export interface GoldenArray {
@@ -56,7 +58,31 @@ export interface Golden {
     candidates: { code: string; score: number }[];
   };
   min_logit_margin: number;
+  /** Retrieve and edit (training/golden.py edit_case): absent in files written before it. */
+  edit?: GoldenEdit;
   tolerance: { relative: number };
+}
+
+/** A run in which the first edit_samples samples start from the request's known codes (issue 19). */
+export interface GoldenEdit {
+  seed: number;
+  steps: number;
+  samples: number;
+  edit_samples: number;
+  edit_t0: number;
+  /** The step at which the samples from known codes join the schedule. */
+  first_step: number;
+  /** The known codes they start from: index entry and the code as shown (the request's literals filled in). */
+  starts: { entry: number; code: string }[];
+  start_ids: GoldenArray;
+  /** [K][n][Lc]: a sample from a known code shows its code's ids until it joins. */
+  step_ids: GoldenArray;
+  final_ids: GoldenArray;
+  confidence: GoldenArray;
+  codes: string[];
+  /** Python's generate: the shown scores, and "start", the index entry of the known code a candidate came from. */
+  candidates: { code: string; score: number; start?: number }[];
+  min_logit_margin: number;
 }
 
 function base64Bytes(data: string): ArrayBuffer {
@@ -239,4 +265,128 @@ export async function checkGolden(
     model.dispose();
     throw err;
   }
+}
+
+export interface GoldenEditReport {
+  /** The known codes the engine starts from: the same index entries and ids, and shown as the same codes. */
+  startsEqual: boolean;
+  stepIdsEqual: boolean;
+  finalIdsEqual: boolean;
+  confidenceAbs: number;
+  /** The engine's items: step 0 shows the known codes, then every step until the last; the final codes. */
+  itemsEqual: boolean;
+  codesEqual: boolean;
+  /** The candidates' codes and the known code each started from (Python's index entry, shown as its code). */
+  candidatesEqual: boolean;
+  scoreAbs: number;
+  candidates: FinalStep["candidates"];
+  tensorsBefore: number;
+  tensorsAfter: number;
+  passed: boolean;
+}
+
+/**
+ * Retrieve and edit against golden.edit: the sampler started from the golden known codes (ids after every step,
+ * final ids, confidences), and the Engine on the golden bundle with the manifest's sampler.edit_samples and edit_t0
+ * set to the golden run's (its items, its final codes and ranked candidates, and which known code each started from).
+ */
+export async function checkGoldenEdit(
+  golden: Golden,
+  bundle: Pick<LoadedBundle, "manifest" | "shards" | "tokenizerJson" | "taggerJson" | "indexJson">,
+): Promise<GoldenEditReport> {
+  const g = golden.edit;
+  if (!g) throw new Error("golden.json has no edit case (python3 -m training.golden --edit-only writes it)");
+  const { manifest, shards } = bundle;
+  const tensorsBefore = tf.memory().numTensors;
+  const { max_code_len: Lc } = manifest.model;
+  const tokenizer = createCodeTokenizer(bundle.tokenizerJson);
+  const conditioner = new Conditioner({
+    tokenizer,
+    tagger: SlotTagger.fromJson(bundle.taggerJson),
+    index: RetrievalIndex.fromJson(bundle.indexJson),
+    neighbours: manifest.model.neighbours ?? 0,
+    maxLen: manifest.model.max_utterance_len,
+    requestLen: manifest.model.request_len ?? manifest.model.max_utterance_len,
+    useSlots: manifest.model.slots === true,
+  });
+  const prepared = conditioner.prepare(golden.utterance);
+  const starts = conditioner.knownStarts(prepared, golden.utterance, g.edit_samples, Lc);
+  const startIds = rows(goldenInts(g.start_ids), Lc);
+  const model = new CodeFusionModel(manifest, dequantize(manifest, shards));
+  let result: Awaited<ReturnType<typeof sampleFromNoise>>;
+  try {
+    const uttIds = goldenInts(golden.utterance_ids);
+    const uttMask = goldenInts(golden.utterance_mask);
+    const real = uttMask.reduce((a, m) => a + (m ? 1 : 0), 0);
+    const noise = gaussianNoise(g.seed, g.samples * Lc * manifest.model.d_embed);
+    result = await sampleFromNoise(model, uttIds.slice(0, real), uttMask.slice(0, real), g.steps, noise, manifest.sampler.clamp,
+      undefined, { start: { ids: startIds, tStart: g.edit_t0 } });
+  } finally {
+    model.dispose();
+  }
+  const goldenConfidence = goldenFloats(g.confidence);
+  const goldenSteps = rows(rows(goldenInts(g.step_ids), Lc), g.samples);
+
+  // The engine, as the app runs it, with the sampler settings read from the manifest.
+  const engine = new Engine({
+    ...bundle,
+    manifest: { ...manifest, sampler: { ...manifest.sampler, edit_samples: g.edit_samples, edit_t0: g.edit_t0 } },
+  });
+  const items: GenerationStep[] = [];
+  try {
+    for await (const item of engine.generate({ utterance: golden.utterance, steps: g.steps, samples: g.samples, seed: g.seed })) {
+      items.push(item);
+    }
+  } finally {
+    engine.dispose();
+  }
+  const final = items[items.length - 1];
+  if (!final?.done) throw new Error("checkGoldenEdit: the engine gave no final item");
+  const text = (ids: readonly number[]): string => fillPrepared(prepared, decodeSlotted(tokenizer, codeIds(ids)));
+  const startCode = new Map(g.starts.map((s) => [s.entry, s.code]));
+  const e = g.starts.length;
+  // What each item should show: step 0 the known codes ("" from noise), then every step's codes, a sample from a
+  // known code its code until it joins.
+  const expectedItems = [
+    g.starts.map((s) => s.code).concat(new Array<string>(g.samples - e).fill("")),
+    ...goldenSteps.map((stepRows) => stepRows.map(text)),
+  ];
+  const itemsEqual =
+    sameJson(items.map((item) => item.step), Array.from({ length: g.steps + 1 }, (_, k) => k)) &&
+    sameJson(items.map((item) => item.samples.map((s) => s.code)), expectedItems) &&
+    items.every((item) => sameJson(item.samples.map((s) => s.start ?? null), g.starts.map((s) => s.code).concat(new Array(g.samples - e).fill(null)))) &&
+    items.slice(1, 1 + g.first_step).every((item) => sameJson(item.samples.slice(0, e).map((s) => s.noisy), g.starts.map((s) => s.code)));
+  const candidates = final.candidates;
+  const scoreAbs = Math.max(...candidates.map((c, i) => Math.abs(c.score - (g.candidates[i]?.score ?? NaN))));
+  const tensorsAfter = tf.memory().numTensors;
+  const report = {
+    startsEqual:
+      sameJson(starts.map((s) => s.entry), g.starts.map((s) => s.entry)) &&
+      sameJson(starts.map((s) => s.ids), startIds) &&
+      sameJson(starts.map((s) => text(s.ids)), g.starts.map((s) => s.code)),
+    stepIdsEqual: sameJson(result.stepIds, goldenSteps),
+    finalIdsEqual: sameJson(result.finalIds, rows(goldenInts(g.final_ids), Lc)),
+    confidenceAbs: Math.max(...result.confidence.map((c, i) => Math.abs(c - (goldenConfidence[i] as number)))),
+    itemsEqual,
+    codesEqual: sameJson(final.samples.map((s) => s.code), g.codes),
+    candidatesEqual: sameJson(
+      candidates.map((c) => [c.code, c.start ?? null]),
+      g.candidates.map((c) => [c.code, c.start === undefined ? null : (startCode.get(c.start) ?? `entry ${c.start}`)]),
+    ),
+    scoreAbs,
+    candidates,
+    tensorsBefore,
+    tensorsAfter,
+  };
+  const passed =
+    report.startsEqual &&
+    report.stepIdsEqual &&
+    report.finalIdsEqual &&
+    report.confidenceAbs < 1e-4 &&
+    report.itemsEqual &&
+    report.codesEqual &&
+    report.candidatesEqual &&
+    scoreAbs < 1e-4 &&
+    tensorsAfter === tensorsBefore;
+  return { ...report, passed };
 }

@@ -2,13 +2,15 @@
 and what PyTorch computes from them.
 
     /usr/bin/python3 -m training.golden            # writes testdata/golden/ (bundle + golden.json)
+    /usr/bin/python3 -m training.golden --edit-only   # recomputes only golden.json's "edit" entry
 
 The bundle is exported in the shipping format (int8 matrices, float16 embeddings) and read back with
 load_bundle, so the reference numbers are computed from exactly the weights the engine dequantises.
 golden.json holds, as little-endian float32/int32 arrays in base64:
   utterance ids and mask; encoder output; one denoiser call (x_t, t, x0_prev -> x0_hat); the decoder on that
   x0_hat (z and logits); a complete K-step sampling run from fixed noise x_T for n samples: the argmax ids after
-  every step, the final ids, confidences, decoded codes and the ranked candidates.
+  every step, the final ids, confidences, decoded codes and the ranked candidates; and "edit", a run of retrieve and
+  edit (samples that start from known codes, edit_case).
 The weights are drawn at a larger scale than training's initialisation so that argmax decisions are far from
 ties (min_logit_margin records the smallest top-1/top-2 gap; a backend must reproduce every argmax).
 """
@@ -30,7 +32,8 @@ from .diffusion import strided_timesteps
 from .export import export_bundle, load_bundle
 from .model import CodeFusion
 from .retrieval import build_index, decode_slotted
-from .sample import denoising_loss, distinct, rank_by_denoising, rank_candidates, rank_times, sample, token_confidence
+from .sample import (denoising_loss, distinct, edit_start_step, generate, known_starts, rank_by_denoising,
+                     rank_candidates, rank_times, request_noise, sample, token_confidence)
 from .slots import BASE_SLOT_TOKENS, load_tagger, save_tagger
 from .tensors import code_length, pad_rows
 from .tokenizer import BYTE_OFFSET, PAD_ID, Tokenizer, tokenizer_path
@@ -44,6 +47,12 @@ DENOISER_T = 600
 INDEX_PAIRS = 60  # the golden bundle's retrieval index: the first CF training pairs
 POOL_RETRIEVED = 3
 SEED = 34  # among seeds 11..40 one of the largest min_logit_margins (argmax decisions far from ties)
+# Retrieve and edit (issue 19): EDIT_N samples of the engine's seeded noise for EDIT_SEED, the first EDIT_SAMPLES from
+# the request's known codes, joining the schedule at its first time <= EDIT_T0 (K = 6: t = 600, step 3)
+EDIT_SAMPLES = 2
+EDIT_T0 = 600
+EDIT_N = 3
+EDIT_SEED = 14  # among seeds 0..19 the largest min_logit_margin of the edit run
 
 
 def array(x) -> dict:
@@ -82,6 +91,63 @@ def golden_model(tok: Tokenizer, seed: int) -> Tuple[CodeFusion, Config]:
         for b in list(range(0, 32)) + list(range(127, 256)):
             model.head_bias[BYTE_OFFSET + b] = -8.0
     return model.eval(), cfg
+
+
+def edit_case(model: CodeFusion, cfg: Config, tok: Tokenizer, cond, alpha: torch.Tensor, sigma: torch.Tensor,
+              seed: int = EDIT_SEED) -> dict:
+    """Retrieve and edit on the golden request, as Engine.generate runs it with sampler.edit_samples EDIT_SAMPLES and
+    edit_t0 EDIT_T0: the known codes the first samples start from (entry, ids, the code as shown), every sample's ids
+    after every step (a sample from a known code shows its code until it joins the schedule), the final ids and
+    confidences, and generate's ranked candidates with the index entry each started from ("start")."""
+    mc = cfg.model
+    prepared = cond.prepare(UTTERANCE)
+    utt_ids, utt_mask = pad_rows([prepared.input_ids], mc.max_utterance_len)
+    starts = known_starts(cond, prepared, UTTERANCE, EDIT_SAMPLES, mc.max_code_len)
+    e = len(starts)
+    assert e == EDIT_SAMPLES
+    noise = request_noise(seed, EDIT_N, mc)
+    start_ids = torch.tensor([ids for _, ids in starts], dtype=torch.long)
+    pairs = strided_timesteps(cfg.diffusion.T, STEPS)
+    first = edit_start_step(pairs, EDIT_T0)
+    seen = ({}, {})  # step -> ids of the samples from known codes, of those from noise
+
+    def run(rows: slice, group: int, **start):
+        n = len(range(EDIT_N)[rows])
+        ids, mask = utt_ids.repeat(n, 1), utt_mask.repeat(n, 1)
+        out = sample(model, alpha, sigma, ids, mask, STEPS, noise[rows], clamp=cfg.sampler.clamp,
+                     on_step=lambda k, t, step_ids, conf: seen[group].__setitem__(k, step_ids.clone()), **start)
+        logits = model.decode_logits(out.x0, model.memory(ids, mask)[1], mask)[1]
+        top2 = logits.topk(2, dim=-1).values
+        return out, (top2[..., 0] - top2[..., 1]).min().item()
+
+    edited, margin_e = run(slice(0, e), 0, start_ids=start_ids, t_start=EDIT_T0)
+    plain, margin_n = run(slice(e, None), 1)
+    step_ids = torch.stack([torch.cat([seen[0][k] if k >= first else start_ids, seen[1][k]]) for k in range(STEPS)])
+    final_ids = torch.cat([edited.ids, plain.ids])
+
+    def text(row):
+        return prepared.fill(decode_slotted(tok, row[: code_length(row)]))
+
+    sc = cfg.sampler
+    [candidates] = generate(model, tok, alpha, sigma, [UTTERANCE], STEPS, EDIT_N, seed, top_k=sc.top_k, clamp=sc.clamp,
+                            cond=cond, rank=sc.rank, pool_retrieved=sc.pool_retrieved, channel_scan=sc.channel_scan,
+                            channel_similarity=sc.channel_similarity, edit_samples=EDIT_SAMPLES, edit_t0=EDIT_T0)
+    return {
+        "seed": seed,
+        "steps": STEPS,
+        "samples": EDIT_N,
+        "edit_samples": EDIT_SAMPLES,
+        "edit_t0": EDIT_T0,
+        "first_step": first,
+        "starts": [{"entry": i, "code": text(ids)} for i, ids in starts],
+        "start_ids": array(start_ids),
+        "step_ids": array(step_ids),
+        "final_ids": array(final_ids),
+        "confidence": array(torch.cat([edited.confidence, plain.confidence])),
+        "codes": [text(r) for r in final_ids.tolist()],
+        "candidates": candidates,
+        "min_logit_margin": min(margin_e, margin_n),
+    }
 
 
 def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = SEED) -> dict:
@@ -162,6 +228,7 @@ def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = SEED) -> dict:
             "candidates": ranked,
         },
         "min_logit_margin": min(margins),
+        "edit": edit_case(model, cfg, tok, cond, alpha, sigma),
         "tolerance": {"relative": 1e-4, "note": "max |a-b| / max(|b|) per tensor, float32 cpu backend"},
     }
     assert torch.allclose(one_conf, out.confidence)
@@ -169,11 +236,33 @@ def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = SEED) -> dict:
     return golden
 
 
+def write_edit_case(out_dir: Path = GOLDEN_DIR) -> dict:
+    """Recompute only golden.json's "edit" entry from the bundle already in out_dir, leaving every other number as
+    it is (a full rewrite reproduces those only to float rounding on another machine or PyTorch build)."""
+    out_dir = Path(out_dir)
+    model, cfg, tok = load_bundle(out_dir)
+    cond = load_conditioner(out_dir, cfg, tok)
+    alpha, sigma = schedule_for(cfg)
+    path = out_dir / "golden.json"
+    golden = json.loads(path.read_text())
+    with torch.no_grad():
+        edit = edit_case(model, cfg, tok, cond, alpha, sigma)
+    golden = {**{k: v for k, v in golden.items() if k not in ("edit", "tolerance")}, "edit": edit,
+              "tolerance": golden["tolerance"]}
+    path.write_text(json.dumps(golden, indent=1) + "\n")
+    return golden
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(GOLDEN_DIR))
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--edit-only", action="store_true", help='recompute only the "edit" entry from the bundle in --out')
     args = parser.parse_args(argv)
+    if args.edit_only:
+        edit = write_edit_case(Path(args.out))["edit"]
+        print(f"wrote {args.out}/golden.json edit: codes {edit['codes']}, min logit margin {edit['min_logit_margin']:.4f}")
+        return
     golden = write_golden(Path(args.out), args.seed)
     print(f"wrote {args.out}: codes {golden['sampling']['codes']}, min logit margin {golden['min_logit_margin']:.4f}")
 

@@ -164,6 +164,28 @@ describe("golden bundle", () => {
     expect(parseManifest(zero).sampler.pool_retrieved).toBe(0);
   });
 
+  it("reads retrieve and edit's sampler.edit_samples and edit_t0, and refuses them malformed", () => {
+    for (const count of [-1, 1.5, "2"]) {
+      const m = goldenManifest();
+      m.sampler.edit_samples = count;
+      expect(() => parseManifest(m)).toThrow(/sampler\.edit_samples must be a whole number/);
+    }
+    for (const t0 of [undefined, 0, 1201, 2.5]) {
+      const m = goldenManifest();
+      m.sampler.edit_samples = 2;
+      m.sampler.edit_t0 = t0;
+      expect(() => parseManifest(m)).toThrow(/sampler\.edit_samples needs sampler\.edit_t0/);
+    }
+    const edit = goldenManifest();
+    edit.sampler.edit_samples = 2;
+    edit.sampler.edit_t0 = 600;
+    expect(parseManifest(edit).sampler).toMatchObject({ edit_samples: 2, edit_t0: 600 });
+    const off = goldenManifest();
+    off.sampler.edit_samples = 0;
+    off.sampler.edit_t0 = 0; // not read when no sample starts from a known code
+    expect(parseManifest(off).sampler.edit_samples).toBe(0);
+  });
+
   it("refuses rank \"channel\" without its settings or its channel table, and accepts it with them", () => {
     const channel = (): ReturnType<typeof goldenManifest> => {
       const m = goldenManifest();

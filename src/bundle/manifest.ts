@@ -87,6 +87,10 @@ export interface SamplerDefaults {
   channel_similarity?: number;
   /** The times at which the denoising-loss ranking reads the model (training/sample.py rank_times); needed for "denoise" and "known-first". */
   rank_times?: number[];
+  /** Retrieve and edit (issue 19): how many of the samples start from the request's known codes; absent = 0. */
+  edit_samples?: number;
+  /** The time those samples start at (they join the schedule at its first time ≤ edit_t0); needed when edit_samples > 0. */
+  edit_t0?: number;
 }
 
 export interface BundleFile {
@@ -199,6 +203,13 @@ export function parseManifest(json: unknown): BundleManifest {
   }
   if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
     throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");
+  }
+  const { edit_samples: editSamples, edit_t0: editT0 } = manifest.sampler ?? {};
+  if (editSamples !== undefined && !(Number.isInteger(editSamples) && editSamples >= 0)) {
+    throw new Error("manifest.json: sampler.edit_samples must be a whole number");
+  }
+  if ((editSamples ?? 0) > 0 && !(Number.isInteger(editT0) && (editT0 as number) >= 1 && (editT0 as number) <= T)) {
+    throw new Error("manifest.json: sampler.edit_samples needs sampler.edit_t0, a time in 1..T");
   }
   const cond = manifest.conditioning;
   // Without the conditioning entry the engine would feed a slots/retrieval model the plain request: wrong input.

@@ -62,6 +62,10 @@ export interface GenerationRequest {
   /** Also rank the two parts apart on the final item (`FinalStep.parts`): the functional evaluation scores the
    * samples, the known codes and the pool from one sampling run. */
   parts?: boolean;
+  /** Retrieve and edit: how many samples start from the request's known codes (default manifest.sampler.edit_samples,
+   * absent = 0; at most `samples`), and the time they start at (default manifest.sampler.edit_t0). */
+  editSamples?: number;
+  editT0?: number;
 }
 
 export const CANDIDATE_SETS = ["all", "samples", "known"] as const;
@@ -81,6 +85,9 @@ export interface GeneratedSample {
   noisy: string;
   /** Mean log-probability of the code's tokens: only on the final item (the sampler scores the final ids only). */
   confidence?: number;
+  /** Retrieve and edit: the known code this sample started from, as shown (the request's literals filled in); absent
+   * for a sample from noise. Until the sample joins the schedule its `code` and `noisy` are this code. */
+  start?: string;
 }
 
 interface StepBase {
@@ -120,6 +127,9 @@ export interface FinalStep extends StepBase {
     /** Where a known code comes from, when the ranking shows known codes as written ("retrieval-first",
      * "channel"): the most similar known request that has this code. */
     knownRequest?: KnownRequest;
+    /** Retrieve and edit: the known code (as shown) that the first sample which denoised into this candidate started
+     * from (training/sample.py mark_starts); absent for a known code and for a candidate only samples from noise gave. */
+    start?: string;
   })[];
   /** The similar known requests the model read (empty for a model without retrieval). */
   knownRequests: KnownRequest[];
@@ -230,7 +240,8 @@ export class Engine {
 
   /**
    * Generate code for a request. Yields one item per `decodeEvery` steps and always a final item (done: true,
-   * with candidates). Validation errors (an empty utterance: "the request is empty") and an abort reject the
+   * with candidates); when samples start from known codes (retrieve and edit), first an item with step 0 whose
+   * samples are those codes (and "" for the samples from noise). Validation errors (an empty utterance: "the request is empty") and an abort reject the
    * iterator's next() call; an abort rejects with a DOMException named "AbortError", and by then every tensor of
    * the run has been freed. Breaking out of a for-await loop also stops the run and frees its tensors.
    * The sampler is not paused while the consumer is slow: items are queued. On a backend whose reads resolve
@@ -256,6 +267,10 @@ export class Engine {
     const pairs = stridedTimesteps(this.model.T, steps);
     const { max_code_len: Lc, d_embed: dEmbed } = this.model.config;
     const noise = gaussianNoise(request.seed, n * Lc * dEmbed);
+    // Retrieve and edit (training/sample.py generate): sample j < e starts from the request's j-th known code.
+    const editSamples = Math.min(checkInteger(request.editSamples ?? this.sampler.edit_samples ?? 0, "editSamples", 0, MAX_SAMPLES), n);
+    const starts = this.conditioner?.knownStarts(prepared, request.utterance, editSamples, Lc) ?? [];
+    const editT0 = starts.length > 0 ? checkInteger(request.editT0 ?? this.sampler.edit_t0 ?? 0, "editT0", 1, this.model.T) : 0;
 
     const queue: IntermediateStep[] = [];
     let wake: (() => void) | null = null;
@@ -278,6 +293,14 @@ export class Engine {
     const decode = (ids: number[][]): string[] => ids.map((row) => text(codeIds(row)));
     const decodeNoisy = (ids: number[][]): string[] =>
       ids.map((row) => text(row.filter((id) => id !== PAD_ID && id !== MASK_ID)));
+    const startCodes = starts.map((s) => text(codeIds(s.ids)));
+    const withStart = <T extends object>(sample: T, i: number): T & { start?: string } =>
+      i < startCodes.length ? { ...sample, start: startCodes[i] as string } : sample;
+    if (starts.length > 0) {
+      // step 0, before any step: the known codes the first samples start from (the others start from noise)
+      const samples = Array.from({ length: n }, (_, i) => withStart({ code: startCodes[i] ?? "", noisy: startCodes[i] ?? "" }, i));
+      queue.push({ step: 0, totalSteps: steps, t: (pairs[0] as [number, number])[0], truncatedTokens, samples, done: false });
+    }
     let lastShownAt = -Infinity; // when the last intermediate item was queued (minStepIntervalMs)
     // The request's encoding (encoder, every cross-attention layer's memory): once for the sampler and the ranking.
     const encoded = this.model.encode(uttIds, uttMask);
@@ -293,11 +316,17 @@ export class Engine {
         if (k === steps - 1) return; // the final item is built from the result
         lastShownAt = performance.now();
         const noisy = decodeNoisy(noisyIds ?? ids);
-        const samples = decode(ids).map((code, i) => ({ code, noisy: noisy[i] as string }));
+        const samples = decode(ids).map((code, i) => withStart({ code, noisy: noisy[i] as string }, i));
         queue.push({ step: k + 1, totalSteps: steps, t, truncatedTokens, samples, done: false });
         notify();
       },
-      { noisyView: true, decodeEvery, showStep: () => performance.now() - lastShownAt >= minStepIntervalMs, encoded },
+      {
+        noisyView: true,
+        decodeEvery,
+        showStep: () => performance.now() - lastShownAt >= minStepIntervalMs,
+        encoded,
+        ...(starts.length > 0 ? { start: { ids: starts.map((s) => s.ids), tStart: editT0 } } : {}),
+      },
     ).then(
       (result): Outcome => ({ ok: true, confidence: result.confidence, finalIds: result.finalIds }),
       (error: unknown): Outcome => ({ ok: false, error }),
@@ -325,9 +354,9 @@ export class Engine {
       if (signal?.aborted) throw abortError();
       if (!result.ok) throw result.error;
       const codes = decode(result.finalIds);
-      const samples = codes.map((code, i) => ({ code, noisy: code, confidence: result.confidence[i] as number }));
+      const samples = codes.map((code, i) => withStart({ code, noisy: code, confidence: result.confidence[i] as number }, i));
       const rankSet = (set: CandidateSet): Promise<FinalStep["candidates"]> =>
-        this.rank(request.utterance, prepared, codes, result.confidence, encoded, set);
+        this.rank(request.utterance, prepared, codes, result.confidence, encoded, set, startCodes);
       const candidates = await rankSet(request.candidates ?? "all");
       const parts = request.parts ? { samples: await rankSet("samples"), known: await rankSet("known") } : undefined;
       if (signal?.aborted) throw abortError();
@@ -361,6 +390,7 @@ export class Engine {
     sampledConfidence: number[],
     encoded: EncodedUtterance,
     set: CandidateSet,
+    sampleStarts: readonly string[] = [],
   ): Promise<FinalStep["candidates"]> {
     if (!isCandidateSet(set)) throw new RangeError(`candidates must be one of ${CANDIDATE_SETS.join(", ")}, got ${String(set)}`);
     // "samples" leaves the known codes out of the pool, "known" the samples.
@@ -396,6 +426,14 @@ export class Engine {
       const source = this.index?.entries[entry];
       if (source && !sources.has(key)) sources.set(key, { utterance: source.utterance, code: source.code, similarity });
     }
+    // Retrieve and edit (Python's mark_starts): a candidate carries the known code its first sample (in sample order)
+    // that started from one started from; a known code carries none.
+    const startOf = new Map<string, string>();
+    codes.forEach((code, i) => {
+      const start = sampleStarts[i];
+      const key = normalizeWhitespace(code);
+      if (start !== undefined && !startOf.has(key)) startOf.set(key, start);
+    });
     const knownFirst = rank === "known-first" || asWritten;
     // The shown score (scores.ts): each candidate's share of the weight the ranking sorts by, within its group. The
     // rankers give exp(−loss) or the vote share as `score`; as-written known codes are sorted by the channel's score
@@ -414,7 +452,14 @@ export class Engine {
         const key = normalizeWhitespace(c.code);
         const knownRequest = sources.get(key);
         const isKnown = fromKnown.has(key);
-        return { ...c, source: isKnown ? "known" : "sample", fromKnownRequest: isKnown, ...(knownRequest ? { knownRequest } : {}) } as const;
+        const start = isKnown ? undefined : startOf.get(key);
+        return {
+          ...c,
+          source: isKnown ? "known" : "sample",
+          fromKnownRequest: isKnown,
+          ...(knownRequest ? { knownRequest } : {}),
+          ...(start !== undefined ? { start } : {}),
+        } as const;
       });
       const scores = shownScores(
         marked.map((c) => weightOf(c.code, c.score, c.fromKnownRequest)),

@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { parseManifest, verifyShard, type BundleManifest } from "../bundle/manifest";
-import { checkGolden, goldenFloats as floats, goldenInts as ints, relativeError, type Golden, type GoldenReport } from "../../tests/goldenCheck";
+import {
+  checkGolden,
+  checkGoldenEdit,
+  goldenFloats as floats,
+  goldenInts as ints,
+  relativeError,
+  type Golden,
+  type GoldenReport,
+} from "../../tests/goldenCheck";
 import { CodeFusionModel } from "./model";
 import { rankCandidates, sampleFromNoise } from "./sampler";
 import { dequantize, halfToFloat } from "./weights";
@@ -100,6 +108,29 @@ describe("golden vectors (testdata/golden)", () => {
     expect(report.poolLoss).toBeLessThan(tol);
     expect(report.tensorsAfter).toBe(report.tensorsBefore);
     expect(report.passed).toBe(true);
+  });
+
+  it("starts samples from known codes as Python does (retrieve and edit), and says which each candidate came from", async () => {
+    const bundle = {
+      manifest,
+      shards: manifest.shards.map((shard) => toArrayBuffer(readBytes(shard.file))),
+      tokenizerJson: readJson(manifest.tokenizer.file),
+      taggerJson: readJson("tagger.json"),
+      indexJson: readJson("index.json"),
+    };
+    const edit = await checkGoldenEdit(golden, bundle);
+    expect(golden.edit?.edit_samples).toBeGreaterThan(0);
+    expect(edit.startsEqual).toBe(true);
+    expect(edit.stepIdsEqual).toBe(true);
+    expect(edit.finalIdsEqual).toBe(true);
+    expect(edit.confidenceAbs).toBeLessThan(1e-4);
+    expect(edit.itemsEqual).toBe(true);
+    expect(edit.codesEqual).toBe(true);
+    expect(edit.candidatesEqual).toBe(true);
+    expect(edit.scoreAbs).toBeLessThan(1e-4);
+    expect(edit.candidates.filter((c) => c.start !== undefined).length).toBeGreaterThan(0);
+    expect(edit.tensorsAfter).toBe(edit.tensorsBefore);
+    expect(edit.passed).toBe(true);
   });
 
   it("fails the check when a weight is off (the check can fail)", async () => {

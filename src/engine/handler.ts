@@ -68,6 +68,8 @@ function isGenerationRequest(value: unknown): value is GenerationRequest {
     optionalNumber("samples") &&
     optionalNumber("decodeEvery") &&
     optionalNumber("minStepIntervalMs") &&
+    optionalNumber("editSamples") &&
+    optionalNumber("editT0") &&
     (value.header === undefined || (Array.isArray(value.header) && value.header.every((h) => typeof h === "string")))
   );
 }

@@ -361,6 +361,20 @@ export class Conditioner {
     return index.neighbours(queryText(utterance, prepared.slotted.text, index.query), count);
   }
 
+  /** The known codes a sample may start from (retrieve and edit; Python's known_starts): the index entry and the ids
+   * (cut to codeLen, padded with 0) of the best `count` neighbours, in retrieval order, each neighbour's slotted code
+   * as the encoder reads it (its placeholders numbered as in its own request; the request's literals fill them when
+   * the sample is decoded). */
+  knownStarts(prepared: Prepared, utterance: string, count: number, codeLen: number): { entry: number; ids: number[] }[] {
+    const { tokenizer, index, useSlots } = this.options;
+    if (index === null || count <= 0) return [];
+    return this.found(prepared, utterance, count).map(([entry]) => {
+      const known = index.entries[entry];
+      const ids = encodeSlotted(tokenizer, useSlots ? known.slottedCode : neutralise(known.code)).slice(0, codeLen);
+      return { entry, ids: [...ids, ...new Array<number>(codeLen - ids.length).fill(0)] };
+    });
+  }
+
   /** The codes of the best `count` neighbours with this request's literals filled into their slots: the
    * retrieve-and-fill candidates that join the model's own samples in the ranked pool (Python's as_written=True is
    * writtenCandidates). */

@@ -44,6 +44,20 @@ export interface SampleOptions {
   showStep?: (k: number) => boolean;
   /** The utterance already encoded (model.encode of the same ids), kept for the caller, who disposes it. */
   encoded?: EncodedUtterance;
+  /** Retrieve and edit: the first samples start from known codes instead of noise (EditStart). */
+  start?: EditStart;
+}
+
+/**
+ * Retrieve and edit (SDEdit; training/sample.py sample's start_ids and t_start): sample j < ids.length starts from
+ * the known code ids[j] ([Lc] ids, padded) instead of pure noise. It joins the K-step schedule at its first time
+ * t0 ≤ tStart (editStartStep), x_t0 = alpha_t0 · L(ids[j]) + sigma_t0 · ε_j with its own noise row ε_j, its
+ * self-conditioning input zero at that step, and from there takes the schedule's steps in step with the samples
+ * from noise. Before it joins, every shown step reports its known code's ids (and the noisy view the same ids).
+ */
+export interface EditStart {
+  ids: readonly (readonly number[])[];
+  tStart: number;
 }
 
 /** The K (t, s) pairs: t_k = floor((T (K − k) + floor(K / 2)) / K), t_K = 0 (integer arithmetic). */
@@ -53,6 +67,18 @@ export function stridedTimesteps(T: number, steps: number): [number, number][] {
   const times = Array.from({ length: steps }, (_, k) => Math.floor((T * (steps - k) + half) / steps));
   times.push(0);
   return times.slice(0, steps).map((t, k) => [t, times[k + 1] as number]);
+}
+
+/**
+ * The step at which a sample from a known code joins the schedule `pairs` (stridedTimesteps): the first whose time
+ * is at most tStart, the last step when none is (training/sample.py edit_start_step; K = 20, T = 1200: tStart 600
+ * joins at step 10, t = 600; 200 at step 17, t = 180).
+ */
+export function editStartStep(pairs: readonly (readonly [number, number])[], tStart: number): number {
+  const T = (pairs[0] as readonly [number, number])[0];
+  if (!Number.isInteger(tStart) || tStart < 1 || tStart > T) throw new RangeError(`edit t0 must be in 1..${T}, got ${tStart}`);
+  const k = pairs.findIndex(([t]) => t <= tStart);
+  return k === -1 ? pairs.length - 1 : k;
 }
 
 /** Argmax ids [n][Lc] and confidences [n] (mean max log-softmax up to and including the first pad). */
@@ -134,33 +160,80 @@ export async function sampleFromNoise(
   if (!Number.isInteger(decodeEvery) || decodeEvery < 1) throw new Error(`decodeEvery must be a positive integer, got ${decodeEvery}`);
   const table = model.embeddingTable();
   const distance = model.embeddingDistance();
+  // Retrieve and edit: the first e samples start from known codes and join the schedule at step `first`; until then
+  // only the other n − e take steps (Python samples the two groups as two batches on the same schedule).
+  const startIds = (options.start?.ids ?? []).map((row) => Array.from(row));
+  const e = startIds.length;
+  if (e > n) throw new Error(`sampleFromNoise: ${e} known codes to start from, but ${n} samples`);
+  const V = model.config.vocab_size;
+  for (const row of startIds) {
+    if (row.length !== Lc || row.some((id) => !Number.isInteger(id) || id < 0 || id >= V)) {
+      throw new Error(`sampleFromNoise: a known code to start from must be ${Lc} ids in 0..${V - 1}`);
+    }
+  }
+  const first = e > 0 ? editStartStep(pairs, (options.start as EditStart).tStart) : 0;
   const encoded = options.encoded ?? model.encode(uttIds, uttMask);
   let x: tf.Tensor3D = tf.tensor3d(noise, [n, Lc, dEmbed]);
+  if (e > 0) {
+    const t0 = (pairs[first] as [number, number])[0];
+    const noisy = x;
+    x = tf.tidy(() => {
+      // q_sample: alpha_t0 · L(code) + sigma_t0 · ε, each sample with its own noise row
+      const eps = tf.slice(noisy, [0, 0, 0], [e, Lc, dEmbed]);
+      const known = tf.gather(table, tf.tensor2d(startIds, [e, Lc], "int32"));
+      const started = tf.add(tf.mul(model.alpha[t0] as number, known), tf.mul(model.sigma[t0] as number, eps));
+      return (e === n ? started : tf.concat([started, tf.slice(noisy, [e, 0, 0], [n - e, Lc, dEmbed])], 0)) as tf.Tensor3D;
+    });
+    noisy.dispose();
+  }
   let x0hat: tf.Tensor3D = tf.zeros([n, Lc, dEmbed]);
   // A model trained without self-conditioning only ever saw zeros in that input.
   const noSelfCond: tf.Tensor3D | null = model.config.self_conditioning ? null : tf.zeros([n, Lc, dEmbed]);
   const stepIds: number[][][] = [];
+  /** Rows from..n of a [n, Lc, ·] tensor (a new tensor; the caller disposes it). */
+  const rowsFrom = <T extends tf.Tensor>(a: T, from: number): T => tf.slice(a, [from, 0, 0], [n - from, Lc, dEmbed]) as T;
   try {
     for (let k = 0; k < pairs.length; k++) {
       const [t, s] = pairs[k] as [number, number];
-      const next = model.denoise(x, t, noSelfCond ?? x0hat, encoded.memoryKV);
+      // Before step `first` the samples from known codes wait: the step runs on rows from `lead` on only.
+      const lead = k < first ? e : 0;
+      const shown = (): boolean => (k + 1) % decodeEvery === 0 && (options.showStep?.(k) ?? true);
+      if (lead === n) {
+        // every sample starts from a known code and none has joined yet: nothing to compute, their codes to show
+        if (shown()) {
+          stepIds.push(startIds);
+          onStep?.(k, t, startIds, options.noisyView ? startIds : undefined);
+        }
+        await yieldToEventLoop();
+        continue;
+      }
+      const active = lead === 0 ? x : rowsFrom(x, lead);
+      const selfCond = noSelfCond ?? x0hat;
+      const activeSelfCond = lead === 0 ? selfCond : rowsFrom(selfCond, lead);
+      const next = model.denoise(active, t, activeSelfCond, encoded.memoryKV);
+      if (lead > 0) activeSelfCond.dispose();
       x0hat.dispose();
-      x0hat = next; // self-conditioning reads the raw estimate
-      if (k === pairs.length - 1) break; // s = 0: this estimate is the result, decoded below
-      const show = (k + 1) % decodeEvery === 0 && (options.showStep?.(k) ?? true);
+      // self-conditioning reads the raw estimate; a sample from a known code starts from zeros at step `first`
+      x0hat = lead === 0 ? next : tf.tidy(() => tf.concat([tf.zeros([lead, Lc, dEmbed]), next], 0) as tf.Tensor3D);
+      if (lead > 0) next.dispose();
+      if (k === pairs.length - 1) {
+        if (lead > 0) active.dispose();
+        break; // s = 0: this estimate is the result, decoded below
+      }
+      const show = shown();
+      const estimate: tf.Tensor3D = lead === 0 ? x0hat : rowsFrom(x0hat, lead);
       // The argmax of the logits is that of their log-softmax (training/sample.py token_confidence): the per-row
       // shift does not change the order, so the full-vocabulary softmax is left to the final step.
       let idsT: tf.Tensor2D | null = null;
       if (clamp === "decoder" || show) {
-        const { z, logits } = model.decode(x0hat, encoded.memoryKV);
+        const { z, logits } = model.decode(estimate, encoded.memoryKV);
         z.dispose();
         idsT = tf.argMax(logits, -1) as tf.Tensor2D;
         logits.dispose();
       }
-      const ids = show && idsT ? idRows(await idsT.data<"int32">(), n, Lc) : null;
+      const ids = show && idsT ? [...startIds.slice(0, lead), ...idRows(await idsT.data<"int32">(), n - lead, Lc)] : null;
       if (ids) stepIds.push(ids);
       const current: tf.Tensor3D = x;
-      const estimate: tf.Tensor3D = x0hat;
       const clampIds = idsT;
       x = tf.tidy(() => {
         let target: tf.Tensor;
@@ -169,17 +242,25 @@ export async function sampleFromNoise(
         else target = estimate;
         const [alphaT, sigmaT] = [model.alpha[t] as number, model.sigma[t] as number];
         const [alphaS, sigmaS] = [model.alpha[s] as number, model.sigma[s] as number];
-        const eps = tf.div(tf.sub(current, tf.mul(alphaT, target)), sigmaT);
-        return tf.add(tf.mul(alphaS, target), tf.mul(sigmaS, eps)) as tf.Tensor3D;
+        const eps = tf.div(tf.sub(active, tf.mul(alphaT, target)), sigmaT);
+        const stepped = tf.add(tf.mul(alphaS, target), tf.mul(sigmaS, eps)) as tf.Tensor3D;
+        // the waiting samples keep their x_t0
+        return lead === 0 ? stepped : (tf.concat([tf.slice(current, [0, 0, 0], [lead, Lc, dEmbed]), stepped], 0) as tf.Tensor3D);
       });
       current.dispose();
+      if (lead > 0) {
+        active.dispose();
+        estimate.dispose();
+      }
       idsT?.dispose();
       if (ids) {
         let noisyIds: number[][] | undefined;
         if (options.noisyView) {
           const alphaS = model.alpha[s] as number;
-          const nearest = tf.tidy(() => nearestIds(tf.div(x, alphaS) as tf.Tensor3D, distance));
-          noisyIds = idRows(await nearest.data<"int32">(), n, Lc);
+          const moving = lead === 0 ? x : rowsFrom(x, lead);
+          const nearest = tf.tidy(() => nearestIds(tf.div(moving, alphaS) as tf.Tensor3D, distance));
+          if (lead > 0) moving.dispose();
+          noisyIds = [...startIds.slice(0, lead), ...idRows(await nearest.data<"int32">(), n - lead, Lc)];
           nearest.dispose();
         }
         onStep?.(k, t, ids, noisyIds);

@@ -46,3 +46,21 @@ def test_golden_vectors_match_pytorch(fresh):
     assert now["sampling"]["codes"] == committed["sampling"]["codes"]
     assert now["sampling"]["candidates"] == committed["sampling"]["candidates"]
     assert committed["min_logit_margin"] > 1e-3  # argmax decisions are not ties a backend could flip
+
+
+def test_golden_edit_case_matches_pytorch(fresh):
+    """Retrieve and edit (issue 19): the samples that start from known codes, and which code each candidate came from."""
+    import numpy as np
+
+    _, now = fresh
+    committed = json.loads((GOLDEN_DIR / "golden.json").read_text())["edit"]
+    now = now["edit"]
+    for key in ("start_ids", "step_ids", "final_ids"):
+        assert np.array_equal(decode(now[key]), decode(committed[key])), key
+    assert np.abs(decode(now["confidence"]) - decode(committed["confidence"])).max() <= 1e-5
+    for key in ("starts", "codes", "candidates", "first_step", "edit_samples", "edit_t0", "seed", "samples", "steps"):
+        assert now[key] == committed[key], key
+    assert committed["edit_samples"] > 0 and 0 < committed["first_step"] < committed["steps"]
+    started = [c["start"] for c in committed["candidates"] if "start" in c]
+    assert started and set(started) <= {s["entry"] for s in committed["starts"]}
+    assert committed["min_logit_margin"] > 1e-3
