@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .literals import LiteralContext
 from .slots import COLUMN_KIND, PLACEHOLDER, neutralise, SEP, SLOT_TOKENS, SlotTagger, Slotted, fill_slots, slot_code, slot_request
 
 WORD = re.compile(r"[a-z0-9_]+")
@@ -193,24 +194,40 @@ def encoder_input(tok, slotted_request: str, neighbour_codes: Sequence[str], max
 
 @dataclass
 class Prepared:
-    """A request made ready for the model: its slots, its neighbours and the encoder's input ids."""
+    """A request made ready for the model: its slots, its neighbours and the encoder's input ids; `literals`: what
+    the request gives (literals.py), for a conditioner that knows its language (None: literals are not checked)."""
 
     slotted: Slotted
     neighbours: List[Tuple[int, float]]
     input_ids: List[int]
+    literals: Optional[LiteralContext] = None
 
     def fill(self, code: str) -> str:
-        return fill_slots(code, self.slotted.values())
+        """A decoded code with the request's literals in its placeholders. With `literals`: a placeholder the request
+        has no literal for shows as {{text}}, {{number}}, ..., and so does every literal the request does not give."""
+        if self.literals is None:
+            return fill_slots(code, self.slotted.values())
+        return self.literals.own(fill_slots(code, self.slotted.values(), editable=True))
+
+    def own(self, code: str) -> str:
+        """A known code as written, with every literal the request does not give as a placeholder (with `literals`)."""
+        return code if self.literals is None else self.literals.own(code)
 
 
 class Conditioner:
     """Slots + retrieval + the encoder input, for training (leave-one-out), evaluation and export alike.
 
-    With neither slots nor retrieval (the plain configuration) the input is the request's BPE ids, as before."""
+    With neither slots nor retrieval (the plain configuration) the input is the request's BPE ids, as before.
+    `language` (bash, python, cf): candidates carry only the request's literals (literals.py; the tagger's
+    stopwords are the language's own words); None: they are not checked, and a known code's slots the request
+    does not fill keep the known request's literals (as before)."""
 
     def __init__(self, tok, tagger: Optional[SlotTagger], index: Optional[RetrievalIndex], neighbours: int,
-                 max_len: int, request_len: int, use_slots: bool, columns: bool = False, channel=None):
+                 max_len: int, request_len: int, use_slots: bool, columns: bool = False, channel=None,
+                 language: Optional[str] = None):
         self.tok, self.tagger, self.index, self.columns = tok, tagger, index, columns
+        self.language = language
+        self._language_words: Optional[frozenset] = None  # the tagger's stopwords, lower case (built on first use)
         self.channel = channel  # channel.Channel, for rank "channel" (None otherwise)
         self.k, self.max_len, self.request_len, self.use_slots = neighbours, max_len, request_len, use_slots
 
@@ -228,7 +245,12 @@ class Conditioner:
         else:
             ids = encoder_input(self.tok, slotted.text, [neutralise(self.index.entries[i].code) for i, _ in found],
                                 self.max_len, self.request_len)
-        return Prepared(slotted, found, ids or [0])
+        literals = None
+        if self.language is not None:
+            if self._language_words is None:
+                self._language_words = frozenset(w.lower() for w in (self.tagger.stopwords if self.tagger else ()))
+            literals = LiteralContext(self.language, utterance, self._language_words)
+        return Prepared(slotted, found, ids or [0], literals)
 
     def code_ids(self, code: str, slotted: Slotted) -> List[int]:
         return encode_slotted(self.tok, slot_code(code, slotted.slots) if self.use_slots else neutralise(code))
@@ -241,13 +263,16 @@ class Conditioner:
         if self.index is None or self.channel is None:
             raise ValueError('rank "channel" needs a retrieval index and a channel table (channel.json)')
         found = self.index.most_similar(query_text(utterance, prepared.slotted.text, self.index.query), scan)
-        ranked = rank_codes(self.channel, utterance, [(self.index.entries[i].code, s) for i, s in found], similarity_weight)
+        ranked = rank_codes(self.channel, utterance, [(prepared.own(self.index.entries[i].code), s) for i, s in found],
+                            similarity_weight)
         return [code for code, _ in ranked[:count]]
 
     def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int, as_written: bool = False) -> List[str]:
         """The codes of the best `count` neighbours with this request's literals filled into their slots: the
         retrieve-and-fill candidates that join the model's own samples in the ranked pool. as_written: the codes as
-        the known requests have them (rank "retrieval-first")."""
+        the known requests have them (rank "retrieval-first"). With the request's `literals` (Prepared), no code
+        carries a literal the request does not give: slots it does not fill, and the code's other literals, show as
+        {{text}}, {{number}}, ... (Prepared.fill, Prepared.own)."""
         if self.index is None:
             return []
         found = prepared.neighbours
@@ -256,7 +281,9 @@ class Conditioner:
         out = []
         for i, _ in found[:count]:
             entry = self.index.entries[i]
-            if self.use_slots and not as_written:
+            if prepared.literals is not None:
+                out.append(prepared.fill(entry.slotted_code) if self.use_slots and not as_written else prepared.own(entry.code))
+            elif self.use_slots and not as_written:
                 # The neighbour's own literals fill what this request lacks, but never its columns: those belong
                 # to the neighbour's table (fill_slots then drops the column argument).
                 own = {s.token: s.text for s in slot_request(entry.utterance, self.tagger, entry.header).slots

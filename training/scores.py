@@ -46,7 +46,7 @@ def _written_similarity(cond: Conditioner, prepared: Prepared, utterance: str, r
             found = cond.index.neighbours(query, pool_retrieved)
     out: Dict[str, float] = {}
     for i, similarity in found:
-        out.setdefault(normalize_whitespace(cond.index.entries[i].code), similarity)
+        out.setdefault(normalize_whitespace(prepared.own(cond.index.entries[i].code)), similarity)
     return out
 
 

@@ -12,6 +12,8 @@ testdata/retrieval/cases.json queries -> neighbours (entry, score), encoder inpu
 testdata/channel/channel.json a channel table (channel.py) learnt from that index's pairs
 testdata/channel/cases.json   code tokens; queries -> the most similar entries, each code's log P(request | code),
                               the channel's candidates (rank "channel")
+testdata/slots/literals.json  codes of every language -> their literals, those a request does not give, the code
+                              with those as placeholders (literals.py)
 testdata/noise.json           the engine's seeded noise (noise.py = src/engine/random.ts) for a few seeds
 Both test suites read them (training/tests/test_slots.py, test_channel.py, src/lang/slots.test.ts,
 src/engine/retrieval.test.ts, src/engine/channel.test.ts).
@@ -25,6 +27,7 @@ from . import data
 from .noise import gaussian_noise
 from .retrieval import QUERY_MODES, Conditioner, RetrievalIndex, build_index, query_text
 from .cf_columns import column_pairs
+from .literals import LiteralContext, find_literals
 from .slots import fnv1a, save_tagger, slot_code, slot_request, fill_slots, train_tagger, load_tagger
 from .tokenizer import Tokenizer, tokenizer_path
 
@@ -94,6 +97,54 @@ def slot_cases(tagger) -> list:
     return cases
 
 
+# (language, request, code): the literal finder's hand-made cases (issue 19: the user's literals, nobody else's)
+LITERAL_CASES = [
+    ("cf", "highlight Status cells containing 'order'", "TextContains(c[4], Zamina)"),
+    ("cf", "cells that do not contain x", "NOT(TextContains(c[2], 適))"),
+    ("cf", "between 25 and 50", "AND(GreaterThanEqual(25),LessThan(50))"),
+    ("cf", "top ten percent of sales", "top(c[1], 10%)"),
+    ("cf", "mark tasks in progress", 'TextEquals("In Progress")'),
+    ("cf", "a colour scale", "ColorScale(c[2], red, green)"),
+    ("cf", "greater than 40,000", "GreaterThan(LEN(c[1]), 40000) , Between( 1 ,  7 ) 'x' TextContains('')"),
+    ("cf", "filled in", "TextContains({{text}})"),
+    ("bash", "delete log files older than 7 days", 'find /var/log -name "*.log" -mtime +30 -delete'),
+    ("bash", "find text files containing foo", r"find . -type f -name '*.txt' -exec grep -l 'foo' {} \; 2>/dev/null"),
+    ("bash", "show the first 5 lines", "head -5 data.csv | awk '{print $1}' > out.txt"),
+    ("bash", "extract the archive", "tar -xzvf archive.tar.gz -C ~/backup --exclude=*.tmp"),
+    ("bash", "list", 'ls -l /dev/null; echo "$HOME/x" 2>&1 >>log &>/dev/null'),
+    ("bash", "files over 10 MB", 'find . -size +10M -o -size -2k | xargs -n 1 echo "unclosed'),
+    ("bash", "sum the numbers", "awk '{ s += $1 } END { print s }' nums; sed 's/foo/bar/g' a.txt; grep -c \"total sum\" x"),
+    ("python", "save df to csv", "df.to_csv('data.csv', index=False, sep=',')"),
+    ("python", "round y to two decimals", "x = round(y, 2) + 0x1f + 1e5 # comment 'q'"),
+    ("python", "format the name", "f'{name} is {age:03d}' + r'\\d+' + 'hello' + '''a\nb''' + b\"é\\\"x\" + 'π😀x'"),
+    ("python", "open the log", r"open('/var/log/syslog').read().split('\n')[0:10]"),
+    ("python", "unclosed", "print('x' + 'abc"),
+]
+LITERAL_LANGUAGE_WORDS = ["print", "end", "sum", "nf", "utf"]
+
+
+def literal_cases() -> dict:
+    """The literal finder and the check of which literals a request gives (literals.py = src/lang/literals.ts)."""
+    rows = list(LITERAL_CASES)
+    for language in data.LANGUAGES:  # each test request against the code of another pair (a foreign known code)
+        train = data.load_benchmark(language, "train")
+        test = data.load_benchmark(language, "test")[:80]
+        rows += [(language, e.utterance, train[(7 * i) % len(train)].code) for i, e in enumerate(test)]
+        rows += [(language, e.utterance, e.code) for e in test[:40]]  # and against its own code
+    cases = []
+    for language, request, code in rows:
+        context = LiteralContext(language, request, frozenset(LITERAL_LANGUAGE_WORDS))
+        cases.append({
+            "language": language,
+            "request": request,
+            "code": code,
+            "literals": [[code[a:b], kind] for a, b, kind in find_literals(language, code)],
+            "foreign": [[code[a:b], kind] for a, b, kind in context.foreign(code)],
+            "own": context.own(code),
+        })
+    return {"language_words": LITERAL_LANGUAGE_WORDS, "cases": cases}
+
+
 NOISE_FILE = ROOT / "testdata" / "noise.json"
 NOISE_CASES = [(0, 8), (7, 33), (123456789, 5), (2**32 + 5, 4), (4294967295, 3001)]
 
@@ -116,6 +167,7 @@ def main() -> None:
         "cases": slot_cases(tagger),
     }
     (SLOTS_DIR / "cases.json").write_text(json.dumps(slots, ensure_ascii=False, indent=1) + "\n")
+    (SLOTS_DIR / "literals.json").write_text(json.dumps(literal_cases(), ensure_ascii=False, indent=1) + "\n")
 
     pairs = [(e.utterance, e.code) for e in data.load_benchmark("bash", "train")[:300]]
     pairs += [(e.utterance, e.code) for e in cf_train]
@@ -131,6 +183,8 @@ def main() -> None:
     for mode in QUERY_MODES:  # the same entries read both ways (index.json says "words"; "template" is Python's)
         mode_index = RetrievalIndex(index.entries, mode)
         cond = Conditioner(tok, tagger, mode_index, 2, 96, 48, True, columns=True)
+        # the same with the request's literals only (a known code's unfilled slots and foreign literals: {{...}})
+        own = Conditioner(tok, tagger, mode_index, 2, 96, 48, True, columns=True, language="cf")
         for i, (q, header) in enumerate(queries):
             exclude = i if i % 7 == 3 else -1  # a few leave-one-out queries
             prepared = cond.prepare(q, exclude, header)
@@ -144,6 +198,8 @@ def main() -> None:
                 "neighbours": [[j, s] for j, s in mode_index.neighbours(query, 5, exclude)],
                 "input_ids": prepared.input_ids,
                 "retrieved": cond.retrieved_candidates(prepared, q, 3),
+                "retrieved_own": own.retrieved_candidates(own.prepare(q, exclude, header), q, 3),
+                "written_own": own.retrieved_candidates(own.prepare(q, exclude, header), q, 3, as_written=True),
             })
     retrieval = {"tokenizer": "training/tokenizers/cf.json", "neighbours": 2, "max_len": 96, "request_len": 48,
                  "cases": cases}
@@ -159,6 +215,7 @@ def channel_cases(index: RetrievalIndex, tok, tagger, queries) -> int:
     train_channel([(e.utterance, e.code) for e in index.entries]).save(CHANNEL_DIR / "channel.json")
     channel = Channel.load(CHANNEL_DIR / "channel.json")  # what the other side reads
     cond = Conditioner(tok, tagger, index, 2, 96, 48, True, columns=True, channel=channel)
+    own = Conditioner(tok, tagger, index, 2, 96, 48, True, columns=True, channel=channel, language="bash")
     scan, weight = 20, 0.01
     cases = []
     for q, header in queries + [("", None), ("the", None), ("Delete ALL *.TMP files, now!", None)]:
@@ -171,6 +228,7 @@ def channel_cases(index: RetrievalIndex, tok, tagger, queries) -> int:
             "log_likelihoods": [channel.log_likelihood(q, index.entries[i].code) for i, _ in found],
             "ranked": [[c, s] for c, s in rank_codes(channel, q, [(index.entries[i].code, s) for i, s in found], weight)],
             "candidates": cond.channel_candidates(prepared, q, 5, scan, weight),
+            "candidates_own": own.channel_candidates(own.prepare(q, -1, header), q, 5, scan, weight),
         })
     payload = {"scan": scan, "similarity_weight": weight,
                "code_tokens": [[c, code_tokens(c)] for c in CODE_TOKEN_CASES], "cases": cases}

@@ -242,12 +242,23 @@ GLUED_DIGITS = re.compile(r"(⟨num[0-%d]⟩)(?:\.?[0-9])+" % (MAX_PER_KIND - 1)
 COLUMN_ARGUMENT = re.compile(r"(⟨col[0-%d]⟩)(?:,\s*)?" % (MAX_PER_KIND - 1))
 
 
-def fill_slots(code: str, values: Dict[str, str]) -> str:
-    """Placeholders back to literals; one the request does not have is left out (and so are GLUED_DIGITS, and a
-    missing column's COLUMN_ARGUMENT)."""
+# What a placeholder the request has no literal for shows, with `editable`: tldr's style, named by the slot's kind.
+EDITABLE_NAMES = {"str": "text", "var": "name", "path": "path", "file": "file", "num": "number", "val": "text"}
+
+
+def fill_slots(code: str, values: Dict[str, str], editable: bool = False) -> str:
+    """Placeholders back to literals; one the request does not have is left out, or with `editable` shown as
+    {{text}}, {{number}}, ... (EDITABLE_NAMES; training/literals.py). GLUED_DIGITS and a missing column's
+    COLUMN_ARGUMENT are left out either way, and so is ⟨sep⟩."""
     code = GLUED_DIGITS.sub(r"\1", code)
     code = COLUMN_ARGUMENT.sub(lambda m: m.group(0) if m.group(1) in values else "", code)
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(0), ""), code)
+
+    def fill(m: "re.Match[str]") -> str:
+        if m.group(0) in values:
+            return values[m.group(0)]
+        return "{{" + EDITABLE_NAMES[m.group(1)] + "}}" if editable and m.group(1) in EDITABLE_NAMES else ""
+
+    return PLACEHOLDER.sub(fill, code)
 
 
 # ------------------------------------------------------------------------------------------------------ the tagger

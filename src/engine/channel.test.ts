@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createCodeTokenizer } from "../tokenizer";
 import { SlotTagger } from "../lang/slots";
 import { Channel, codeTokens, rankCodes } from "./channel";
-import { Conditioner, RetrievalIndex, queryText } from "./retrieval";
+import { Conditioner, type ConditionerOptions, RetrievalIndex, queryText } from "./retrieval";
 
 interface ChannelCase {
   request: string;
@@ -17,6 +17,8 @@ interface ChannelCase {
   log_likelihoods: number[];
   ranked: [string, number][];
   candidates: string[];
+  /** The same with the request's literals only (language "bash"). */
+  candidates_own: string[];
 }
 interface ChannelCases {
   scan: number;
@@ -32,7 +34,7 @@ function readJson(relativeToRoot: string): unknown {
 const shared = readJson("testdata/channel/cases.json") as ChannelCases;
 const channel = Channel.fromJson(readJson("testdata/channel/channel.json"));
 const index = RetrievalIndex.fromJson(readJson("testdata/retrieval/index.json"));
-const conditioner = new Conditioner({
+const options: ConditionerOptions = {
   tokenizer: createCodeTokenizer(readJson("training/tokenizers/cf.json")),
   tagger: SlotTagger.fromJson(readJson("testdata/slots/tagger.json")),
   index,
@@ -42,7 +44,8 @@ const conditioner = new Conditioner({
   useSlots: true,
   columns: true,
   channel,
-});
+};
+const conditioner = new Conditioner(options);
 
 /** The table of a hand-made channel.json: t(word | token) for the given tokens. */
 function handMade(table: Record<string, Record<string, number>>): Channel {
@@ -92,6 +95,15 @@ describe("the shared cases (testdata/channel/cases.json)", () => {
       const known = conditioner.channelCandidates(prepared, c.request, 5, shared.scan, shared.similarity_weight);
       expect(known.map((k) => k.code), c.request).toEqual(c.candidates);
     }
+  });
+
+  it("offers the same candidates with the request's literals only", () => {
+    const own = new Conditioner({ ...options, language: "bash" });
+    for (const c of shared.cases) {
+      const known = own.channelCandidates(own.prepare(c.request, -1, c.header), c.request, 5, shared.scan, shared.similarity_weight);
+      expect(known.map((k) => k.code), c.request).toEqual(c.candidates_own);
+    }
+    expect(shared.cases.some((c) => c.candidates_own.some((code) => code.includes("{{")))).toBe(true);
   });
 });
 

@@ -25,6 +25,7 @@ import {
   slotToken,
   slotValues,
 } from "../lang/slots";
+import { type LiteralContext, type LiteralLanguage, ownLiterals } from "../lang/literals";
 import { normalizeWhitespace } from "../lang/whitespace";
 import { type Channel, rankCodes } from "./channel";
 import { indexWords, round9 } from "./words";
@@ -261,6 +262,9 @@ export interface Prepared {
   /** [entry index, score], best first. */
   readonly neighbours: readonly (readonly [number, number])[];
   readonly inputIds: readonly number[];
+  /** What the request gives (literals.ts), for a conditioner that knows its language; absent: literals are not
+   * checked (Python's Prepared.literals None). */
+  readonly literals?: LiteralContext;
 }
 
 /** A known code shown as written (ranks "retrieval-first" and "channel"), with the index entry it is taken from and
@@ -271,9 +275,17 @@ export interface KnownCode {
   readonly similarity: number;
 }
 
-/** The decoded code with the request's literals in place of its placeholders (Python's Prepared.fill). */
+/** The decoded code with the request's literals in place of its placeholders (Python's Prepared.fill). With
+ * `literals`: a placeholder the request has no literal for shows as {{text}}, {{number}}, ..., and so does every
+ * literal the request does not give. */
 export function fillPrepared(prepared: Prepared, code: string): string {
-  return fillSlots(code, slotValues(prepared.slotted));
+  if (!prepared.literals) return fillSlots(code, slotValues(prepared.slotted));
+  return ownLiterals(prepared.literals, fillSlots(code, slotValues(prepared.slotted), true));
+}
+
+/** A known code as written, with every literal the request does not give as a placeholder (Python's Prepared.own). */
+export function ownPrepared(prepared: Prepared, code: string): string {
+  return prepared.literals ? ownLiterals(prepared.literals, code) : code;
 }
 
 export interface ConditionerOptions {
@@ -293,11 +305,18 @@ export interface ConditionerOptions {
   readonly columns?: boolean;
   /** The channel table of rank "channel" (channel.ts); absent otherwise. */
   readonly channel?: Channel;
+  /** Candidates carry only the request's literals (literals.ts; the tagger's stopwords are the language's own
+   * words). Absent: not checked, and a known code's slots the request does not fill keep the known request's
+   * literals (Python's language None). */
+  readonly language?: LiteralLanguage;
 }
 
 /** Slots + retrieval + the encoder input, as training/retrieval.py's Conditioner. With neither slots nor
  * retrieval the input is the request's BPE ids. */
 export class Conditioner {
+  /** The tagger's stopwords, lower case (built on first use). */
+  private languageWords: readonly string[] | null = null;
+
   constructor(private readonly options: ConditionerOptions) {}
 
   /** `header`: the column names of the table the request is about (CF), or null. */
@@ -313,7 +332,11 @@ export class Conditioner {
     // Without slots the encoder reads the codes as written (and slotted.text is the utterance itself).
     const codes = found.map(([i]) => (useSlots ? entries[i].slottedCode : neutralise(entries[i].code)));
     const ids = encoderInput(tokenizer, slotted.text, codes, maxLen, requestLen);
-    return { slotted, neighbours: found, inputIds: ids.length > 0 ? ids : [0] };
+    const { language } = this.options;
+    if (language === undefined) return { slotted, neighbours: found, inputIds: ids.length > 0 ? ids : [0] };
+    this.languageWords ??= [...new Set([...(tagger?.stopwords ?? [])].map((w) => w.toLowerCase()))];
+    const literals: LiteralContext = { language, request: utterance, languageWords: this.languageWords };
+    return { slotted, neighbours: found, inputIds: ids.length > 0 ? ids : [0], literals };
   }
 
   /** The training target's ids: the code with the request's literals in slots. */
@@ -331,21 +354,23 @@ export class Conditioner {
     }
     const found = index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan);
     const firstOf = new Map<string, readonly [number, number]>();
-    for (const hit of found) {
-      const key = normalizeWhitespace(index.entries[hit[0]].code);
+    const codes = found.map(([i]) => ownPrepared(prepared, index.entries[i].code));
+    found.forEach((hit, j) => {
+      const key = normalizeWhitespace(codes[j] as string);
       if (!firstOf.has(key)) firstOf.set(key, hit);
-    }
-    const ranked = rankCodes(channel, utterance, found.map(([i, similarity]) => [index.entries[i].code, similarity] as const), similarityWeight);
+    });
+    const ranked = rankCodes(channel, utterance, found.map(([, similarity], j) => [codes[j] as string, similarity] as const), similarityWeight);
     return ranked.slice(0, count).map(([code]) => {
       const [entry, similarity] = firstOf.get(normalizeWhitespace(code)) as readonly [number, number];
       return { code, entry, similarity };
     });
   }
 
-  /** The codes, as written, of the best `count` neighbours (rank "retrieval-first"), each with its neighbour. */
+  /** The codes, as written, of the best `count` neighbours (rank "retrieval-first"), each with its neighbour; with
+   * the request's `literals`, every literal the request does not give is a placeholder (ownPrepared). */
   writtenCandidates(prepared: Prepared, utterance: string, count: number): KnownCode[] {
     return this.found(prepared, utterance, count).map(([entry, similarity]) => ({
-      code: (this.options.index as RetrievalIndex).entries[entry].code,
+      code: ownPrepared(prepared, (this.options.index as RetrievalIndex).entries[entry].code),
       entry,
       similarity,
     }));
@@ -383,6 +408,7 @@ export class Conditioner {
     if (index === null) return [];
     return this.found(prepared, utterance, count).map(([i]) => {
       const entry = index.entries[i];
+      if (prepared.literals) return useSlots ? fillPrepared(prepared, entry.slottedCode) : ownPrepared(prepared, entry.code);
       if (!useSlots) return entry.code;
       // The neighbour's own literals fill what this request lacks, but never its columns: those belong to the
       // neighbour's table (fillSlots then drops the column argument).

@@ -67,7 +67,7 @@ const WORD = new RegExp(String.raw`[^${S},;()\[\]{}]+`, "gu");
 const NUMBER = new RegExp(String.raw`(?<![${W}.])(?:\p{Nd}{1,3}(?:,\p{Nd}{3})+(?!\p{Nd})|\p{Nd}+(?:\.\p{Nd}+)?)`, "gu");
 const TRAILING = ".,:;!?";
 // A path starts like one (/, ~, ./, ../, $VAR/) or holds two slashes or ends with one; "normal/regular" is no path.
-const PATH_LIKE = new RegExp(String.raw`^(?:[/~]|\.\.?/|\$[${W}]+/)[^\n]|^[^/]*/[^/]*/|^[^/]+/${PY_END}`, "u");
+export const PATH_LIKE = new RegExp(String.raw`^(?:[/~]|\.\.?/|\$[${W}]+/)[^\n]|^[^/]*/[^/]*/|^[^/]+/${PY_END}`, "u");
 const FILE_LIKE = new RegExp(
   String.raw`^(?:[${W}*?\-\[\]]*\.[A-Za-z][${W}*?]*|[${W}.\-]*[*?][${W}.*?\-]*)${PY_END}`,
   "u",
@@ -362,12 +362,24 @@ function kindOrder(kind: SlotKind): number {
  * they would make another number than the request's, and are dropped. */
 const GLUED_DIGITS = new RegExp(`(⟨num[0-${MAX_PER_KIND - 1}]⟩)(?:\\.?[0-9])+`, "gu");
 
-/** Placeholders back to literals; one the request does not have is left out. */
-export function fillSlots(code: string, values: ReadonlyMap<string, string>): string {
+/** What a placeholder the request has no literal for shows, with `editable`: tldr's style, named by the slot's kind. */
+export const EDITABLE_NAMES: Readonly<Record<string, string>> = {
+  str: "text", var: "name", path: "path", file: "file", num: "number", val: "text",
+};
+
+/** Placeholders back to literals; one the request does not have is left out, or with `editable` shown as {{text}},
+ * {{number}}, ... (EDITABLE_NAMES; literals.ts). GLUED_DIGITS, a missing column's argument and ⟨sep⟩ are left out
+ * either way (Python's fill_slots). */
+export function fillSlots(code: string, values: ReadonlyMap<string, string>, editable = false): string {
   return code
     .replace(GLUED_DIGITS, "$1")
     .replace(COLUMN_ARGUMENT, (found, token: string) => (values.has(token) ? found : ""))
-    .replace(new RegExp(PLACEHOLDER.source, "gu"), (token) => values.get(token) ?? "");
+    .replace(new RegExp(PLACEHOLDER.source, "gu"), (token, kind: string | undefined) => {
+      const value = values.get(token);
+      if (value !== undefined) return value;
+      const name = kind === undefined ? undefined : EDITABLE_NAMES[kind];
+      return editable && name !== undefined ? `{{${name}}}` : "";
+    });
 }
 
 /** A column placeholder the request has no column for goes with the ", " after it (Python's COLUMN_ARGUMENT):

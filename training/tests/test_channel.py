@@ -93,3 +93,9 @@ def test_shared_vectors_are_what_this_code_writes():
         assert [[i, s] for i, s in found] == case["most_similar"]
         assert [saved.log_likelihood(case["request"], index.entries[i].code) for i, _ in found] == case["log_likelihoods"]
         assert cond.channel_candidates(prepared, case["request"], 5, shared["scan"], shared["similarity_weight"]) == case["candidates"]
+    own = Conditioner(Tokenizer.from_file(tokenizer_path("cf")), tagger, index, 2, 96, 48, True, columns=True, channel=saved,
+                      language="bash")
+    for case in shared["cases"][::7]:
+        mine = own.prepare(case["request"], -1, case["header"])
+        got = own.channel_candidates(mine, case["request"], 5, shared["scan"], shared["similarity_weight"])
+        assert got == case["candidates_own"], case["request"]

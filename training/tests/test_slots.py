@@ -85,6 +85,11 @@ def test_shared_retrieval_vectors_are_current():
         got = mode_index.neighbours(case["query"], 5, case["exclude"])
         assert [i for i, _ in got] == [i for i, _ in case["neighbours"]], case["request"]
         assert cond.retrieved_candidates(prepared, case["request"], 3) == case["retrieved"]
+        own = Conditioner(tok, tagger, mode_index, stored["neighbours"], stored["max_len"], stored["request_len"], True,
+                          columns=True, language="cf")
+        mine = own.prepare(case["request"], case["exclude"], case["header"])
+        assert own.retrieved_candidates(mine, case["request"], 3) == case["retrieved_own"]
+        assert own.retrieved_candidates(mine, case["request"], 3, as_written=True) == case["written_own"]
 
 
 def test_leave_one_out_and_distinct_neighbours():
@@ -108,6 +113,25 @@ def test_retrieved_candidates_fill_the_requests_literals():
     cond = Conditioner(tok, None, build_index(pairs, None), 1, 64, 32, True)
     p = cond.prepare("delete .tmp files older than 30 days")
     assert cond.retrieved_candidates(p, "delete .tmp files older than 30 days", 1) == ["find . -name '*.tmp' -mtime +30 -delete"]
+
+
+def test_known_codes_carry_only_the_requests_literals():
+    """Issue 19: a slot the request does not fill is {{kind}}, never the known request's literal; a literal the
+    known code has that was never slotted is a placeholder too; a code as written keeps only the request's literals."""
+    pairs = [("delete .log files in /var/log older than 7 days", "find /var/log -name '*.log' -mtime +7 -delete"),
+             ("rows not containing 'x'", "NOT(TextContains(適))")]
+    tok = Tokenizer.from_file(tokenizer_path("bash"))
+    old = Conditioner(tok, None, build_index(pairs[:1], None), 1, 64, 32, True)
+    new = Conditioner(tok, None, build_index(pairs[:1], None), 1, 64, 32, True, language="bash")
+    request = "delete .tmp files older than 30 days"
+    assert old.retrieved_candidates(old.prepare(request), request, 1) == ["find /var/log -name '*.tmp' -mtime +30 -delete"]
+    p = new.prepare(request)
+    assert new.retrieved_candidates(p, request, 1) == ["find {{path}} -name '*.tmp' -mtime +30 -delete"]
+    assert new.retrieved_candidates(p, request, 1, as_written=True) == ["find {{path}} -name '{{file}}' -mtime +{{number}} -delete"]
+    assert p.fill("find ⟨path0⟩ -name ⟨file0⟩ -mtime +⟨num0⟩ ⟨sep⟩") == "find {{path}} -name .tmp -mtime +30 "
+    cf = Conditioner(tok, None, build_index(pairs[1:], None), 1, 64, 32, True, language="cf")
+    p = cf.prepare("rows not containing 'order'")
+    assert cf.retrieved_candidates(p, "rows not containing 'order'", 1) == ["NOT(TextContains({{text}}))"]
 
 
 def test_shared_noise_vectors_are_current():

@@ -131,8 +131,11 @@ export async function evaluateLanguage(language: FunctionalLanguage, options: Ev
   }
   if (bundle.indexJson !== undefined) systems.push(retrievalCandidates(bundle.indexJson, tasks));
   if (language === "python") systems.push(constantCandidates("none", "the answer None", "None", tasks));
+  const tagger = bundle.taggerJson as { stopwords?: unknown } | undefined;
+  const stopwords = Array.isArray(tagger?.stopwords) ? tagger.stopwords.filter((w): w is string => typeof w === "string") : [];
   const report = await scoreSystems(suite, tasks, systems, {
     concurrency: options.concurrency,
+    languageWords: stopwords.map((w) => w.toLowerCase()),
     onProgress: (done, total) => {
       if (done % 200 === 0 || done === total) stderr(`${language}: ran ${done}/${total} candidates\n`);
     },

@@ -1,7 +1,7 @@
 // The functional runner on hand-made cases: top-k counting per split, one run per (task, code), and the retrieval
 // baseline's candidates.
 import { describe, expect, it } from "vitest";
-import { formatFunctionalReport, mapLimited, markdownFunctionalReport, scoreSystems, splitScore, type SystemCandidates } from "./run";
+import { foreignShare, formatFunctionalReport, mapLimited, markdownFunctionalReport, scoreSystems, splitScore, type SystemCandidates } from "./run";
 import { constantCandidates, retrievalCandidates } from "./sources";
 import type { FunctionalSuite, FunctionalTask } from "./types";
 
@@ -58,7 +58,26 @@ describe("functional runner", () => {
     expect(suite.runs.get("c:y")).toBe(1);
     expect(suite.runs.has("c:ok-c")).toBe(true); // from the second system
     expect(formatFunctionalReport(report)).toContain("hand-made (2 dev, 2 test tasks)");
-    expect(markdownFunctionalReport(report).split("\n")[2]).toBe("| first | 50.0 / 100.0 / 100.0 | 0.0 / 0.0 / 0.0 |");
+    expect(markdownFunctionalReport(report).split("\n")[2]).toBe("| first | 50.0 / 100.0 / 100.0 | 0.0 / 0.0 / 0.0 | 0.0 / 0.0 |");
+  });
+
+  it("reports the share of shown candidates with a literal the request did not give, per split", async () => {
+    const literalTasks: FunctionalTask[] = [
+      { id: "p", split: "dev", request: "show the first 5 lines of notes.txt" },
+      { id: "q", split: "dev", request: "delete log files older than 7 days" },
+      { id: "r", split: "test", request: "list files" },
+    ];
+    const lists = {
+      // foreign: data.csv (not the request's file), +30 (not its number); not: the request's own, a placeholder
+      p: ["head -5 notes.txt", "head -5 data.csv", "head -{{number}} {{file}}"],
+      q: ["find . -name '*.log' -mtime +7 -delete", "find . -mtime +30 -delete"],
+      r: ["ls", "ls -l /home/bob", "ls {{path}}", "ls -la", "ls .", "ls /srv/x"], // the sixth is not shown
+    };
+    const report = await scoreSystems(countingSuite(), literalTasks, [system("pool", lists)]);
+    expect(report.systems[0]?.foreign).toEqual({ dev: 40, test: 20 }); // 2 of 5 shown on dev, 1 of 5 on test
+    expect(foreignShare("bash", literalTasks, new Map(Object.entries(lists)))).toBe(30); // 3 of the 10 shown
+    expect(foreignShare("cf", [{ id: "c", split: "dev", request: "containing 'order'" }], new Map([["c", ["TextContains(c[4], Zamina)", "TextContains(c[4], order)"]]]))).toBe(50);
+    expect(formatFunctionalReport(report)).toContain("foreign literals dev / test");
   });
 
   it("fails an empty candidate without running it", async () => {

@@ -2,6 +2,7 @@
 // top-k hit when one of the first k candidates does what the task asks (the suite's verdict, from running it).
 // Top-k is counted on the ranked list a user sees, not estimated from samples (for ODEX this is "pass@k" of the k
 // candidates shown, as the issue's table uses it). Dev and test are reported apart: tune on dev only.
+import { foreignLiterals } from "../../lang/literals";
 import { normalizeWhitespace } from "../../lang/whitespace";
 import type { FunctionalLanguage, FunctionalSplit, FunctionalSuite, FunctionalTask, Verdict } from "./types";
 
@@ -32,6 +33,9 @@ export interface SystemScore {
   test: SplitScore;
   /** Task id -> rank (1-based) of the first passing candidate, or null when none of the first five passes. */
   firstPass: Record<string, number | null>;
+  /** Percent of the shown candidates (the first five of each task) that carry a literal their request did not give
+   * (src/lang/literals.ts; an editable placeholder {{...}} is none), per split. */
+  foreign: { dev: number; test: number };
 }
 
 export interface FunctionalReport {
@@ -45,6 +49,8 @@ export interface ScoreOptions {
   /** How many candidates run at once (each in its own sandbox or interpreter call). */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** The language's own words (the bundle tagger's stopwords), for the foreign-literal check as the engine makes it. */
+  languageWords?: readonly string[];
 }
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the order of the results. */
@@ -70,6 +76,25 @@ function percent(hits: number, total: number): number {
 export function splitScore(ranks: readonly (number | null)[]): SplitScore {
   const hits = (k: number): number => ranks.filter((r) => r !== null && r <= k).length;
   return { tasks: ranks.length, top1: percent(hits(1), ranks.length), top3: percent(hits(3), ranks.length), top5: percent(hits(5), ranks.length) };
+}
+
+/** Percent of the candidates (the first five of each task) with a literal the task's request does not give. */
+export function foreignShare(
+  language: FunctionalLanguage,
+  tasks: readonly FunctionalTask[],
+  candidates: ReadonlyMap<string, readonly string[]>,
+  languageWords: readonly string[] = [],
+): number {
+  let shown = 0;
+  let foreign = 0;
+  for (const task of tasks) {
+    const context = { language, request: task.request, languageWords };
+    for (const code of (candidates.get(task.id) ?? []).slice(0, 5)) {
+      shown++;
+      if (foreignLiterals(context, code).length > 0) foreign++;
+    }
+  }
+  return percent(foreign, shown);
 }
 
 /**
@@ -111,7 +136,10 @@ export async function scoreSystems<T extends FunctionalTask>(
     }
     const ofSplit = (split: FunctionalSplit): SplitScore =>
       splitScore(tasks.filter((t) => t.split === split).map((t) => firstPass[t.id] ?? null));
-    return { system: system.system, label: system.label, dev: ofSplit("dev"), test: ofSplit("test"), firstPass };
+    const foreignOf = (split: FunctionalSplit): number =>
+      foreignShare(suite.language, tasks.filter((t) => t.split === split), system.candidates, options.languageWords);
+    const foreign = { dev: foreignOf("dev"), test: foreignOf("test") };
+    return { system: system.system, label: system.label, dev: ofSplit("dev"), test: ofSplit("test"), firstPass, foreign };
   });
   return {
     language: suite.language,
@@ -128,11 +156,11 @@ export function formatFunctionalReport(report: FunctionalReport, heading = ""): 
   const width = Math.max(28, ...report.systems.map((s) => s.label.length + 2));
   const lines = [
     heading || `${report.suite} (${report.tasks.dev} dev, ${report.tasks.test} test tasks), percent passing`,
-    `${"system".padEnd(width)}  dev @1    @3    @5   test @1    @3    @5`,
+    `${"system".padEnd(width)}  dev @1    @3    @5   test @1    @3    @5   foreign literals dev / test`,
   ];
   for (const s of report.systems) {
     lines.push(
-      `${s.label.padEnd(width)}  ${fixed(s.dev.top1)} ${fixed(s.dev.top3)} ${fixed(s.dev.top5)}   ${fixed(s.test.top1)} ${fixed(s.test.top3)} ${fixed(s.test.top5)}`,
+      `${s.label.padEnd(width)}  ${fixed(s.dev.top1)} ${fixed(s.dev.top3)} ${fixed(s.dev.top5)}   ${fixed(s.test.top1)} ${fixed(s.test.top3)} ${fixed(s.test.top5)}   ${fixed(s.foreign.dev)} / ${fixed(s.foreign.test)}`,
     );
   }
   return lines.join("\n");
@@ -142,8 +170,8 @@ export function formatFunctionalReport(report: FunctionalReport, heading = ""): 
 export function markdownFunctionalReport(report: FunctionalReport): string {
   const row = (x: SplitScore): string => `${x.top1.toFixed(1)} / ${x.top3.toFixed(1)} / ${x.top5.toFixed(1)}`;
   return [
-    `| ${report.suite} | dev (${report.tasks.dev}) top-1 / 3 / 5 | test (${report.tasks.test}) top-1 / 3 / 5 |`,
-    "|---|---|---|",
-    ...report.systems.map((s) => `| ${s.label} | ${row(s.dev)} | ${row(s.test)} |`),
+    `| ${report.suite} | dev (${report.tasks.dev}) top-1 / 3 / 5 | test (${report.tasks.test}) top-1 / 3 / 5 | foreign literals dev / test |`,
+    "|---|---|---|---|",
+    ...report.systems.map((s) => `| ${s.label} | ${row(s.dev)} | ${row(s.test)} | ${s.foreign.dev.toFixed(1)} / ${s.foreign.test.toFixed(1)} |`),
   ].join("\n");
 }
