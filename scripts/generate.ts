@@ -1,6 +1,6 @@
 // npm run generate -- --model public/models/bash --in requests.jsonl --out predictions.jsonl
 //                     [--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N]
-//                     [--candidates all|samples|known]
+//                     [--candidates all|samples|known] [--edit-samples e] [--edit-t0 t0]
 //
 // The app's engine from the shell: the same TypeScript Engine (src/engine/engine.ts: slots, retrieval, the K-step
 // sampler, the ranking) loads a bundle through the same loader and answers every request of a JSON-lines file, so
@@ -13,6 +13,9 @@
 // --candidates tells the parts apart: "all" (default) is the pool the app shows; "samples" keeps only the codes that
 // came out of the model's denoising; "known" only the known codes of similar known requests. Every candidate says
 // which it is ("source": "sample" | "known"), and a known code the request it is taken from ("known_request").
+// Retrieve and edit (issue 19): with the bundle's sampler.edit_samples, or --edit-samples e (and --edit-t0, the time
+// those samples start at; default the bundle's edit_t0), the first e samples start from the request's known codes;
+// a candidate that came out of such a sample says which known code it started from ("start", as the app shows it).
 import { readFileSync, writeFileSync } from "node:fs";
 import { CANDIDATE_SETS, isCandidateSet, type CandidateSet, type FinalStep } from "../src/engine/engine";
 import { loadNodeEngine, startNodeBackend } from "../src/engine/nodeEngine";
@@ -27,11 +30,14 @@ interface Options {
   seed: number;
   limit: number;
   candidates: CandidateSet;
+  editSamples?: number;
+  editT0?: number;
 }
 
 const USAGE =
   "usage: npm run generate -- --model <bundle dir> --in <requests.jsonl> --out <predictions.jsonl> " +
-  "[--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N] [--candidates all|samples|known]";
+  "[--backend wasm|cpu] [--steps K] [--samples n] [--seed s] [--limit N] [--candidates all|samples|known] " +
+  "[--edit-samples e] [--edit-t0 t0]";
 
 function parseArgs(argv: string[]): Options {
   const values = new Map<string, string>();
@@ -67,6 +73,8 @@ function parseArgs(argv: string[]): Options {
     seed: int("seed") ?? 0,
     limit: int("limit") ?? 0,
     candidates,
+    editSamples: int("edit-samples"),
+    editT0: int("edit-t0"),
   };
 }
 
@@ -106,7 +114,9 @@ async function main(): Promise<void> {
   const steps = options.steps ?? engine.sampler.steps;
   const samples = options.samples ?? engine.sampler.samples;
   const part = options.candidates === "all" ? "" : `-${options.candidates}`;
-  const system = `codefusion-${String(bundle.manifest.training.preset ?? "model")}-tfjs${part}`;
+  const editSamples = options.editSamples ?? engine.sampler.edit_samples ?? 0;
+  const edit = editSamples > 0 ? `-edit${editSamples}t${options.editT0 ?? engine.sampler.edit_t0 ?? ""}` : "";
+  const system = `codefusion-${String(bundle.manifest.training.preset ?? "model")}-tfjs${part}${edit}`;
   const rows: string[] = [];
   const started = performance.now();
   for (const [i, request] of requests.entries()) {
@@ -114,7 +124,17 @@ async function main(): Promise<void> {
     if (request.utterance.trim() !== "") {
       // A CF request's table header: the model may name its columns (c[k]), as the app does with its table.
       const header = Array.isArray(request.table?.[0]) ? (request.table[0] as unknown[]).map(String) : undefined;
-      const generation = { utterance: request.utterance, steps, samples, seed: options.seed + i, decodeEvery: steps, header, candidates: options.candidates };
+      const generation = {
+        utterance: request.utterance,
+        steps,
+        samples,
+        seed: options.seed + i,
+        decodeEvery: steps,
+        header,
+        candidates: options.candidates,
+        ...(options.editSamples !== undefined ? { editSamples: options.editSamples } : {}),
+        ...(options.editT0 !== undefined ? { editT0: options.editT0 } : {}),
+      };
       for await (const step of engine.generate(generation)) {
         if (step.done) final = step;
       }
@@ -131,6 +151,7 @@ async function main(): Promise<void> {
         score: Number(c.score.toFixed(6)),
         source: c.source,
         ...(c.knownRequest ? { known_request: c.knownRequest.utterance } : {}),
+        ...(c.start !== undefined ? { start: c.start } : {}),
       })),
       system,
       steps,

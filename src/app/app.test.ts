@@ -124,6 +124,34 @@ describe("run state", () => {
     expect([0, 1, 2].map((i) => sampleAt(s, i, 1, "estimate"))).toEqual(["q", "ls", "ls -l"]);
   });
 
+  it("starts a sample's replay from the known code it was edited from, and keeps that code on its candidate", () => {
+    const known = "ls -a";
+    const starts = [known, undefined];
+    const item = (k: number, codes: string[]): GenerationStep => ({
+      step: k,
+      totalSteps: 3,
+      t: 1200 - 400 * k,
+      truncatedTokens: 0,
+      samples: codes.map((code, i) => ({ code, noisy: code, ...(starts[i] ? { start: starts[i] } : {}) })),
+      done: false,
+    });
+    let s: RunState = runReducer(INITIAL_RUN, { type: "start", id: "e1", request });
+    s = runReducer(s, { type: "step", id: "e1", step: item(0, [known, ""]) }); // step 0: the known codes
+    s = runReducer(s, { type: "step", id: "e1", step: item(1, [known, "q"]) }); // not joined yet: still its code
+    s = runReducer(s, { type: "step", id: "e1", step: item(2, ["ls -", "l"]) });
+    const final = step(3, ["ls -l", "ls"], true);
+    if (!final.done) throw new Error("final");
+    final.candidates = [
+      { code: "ls  -l", score: 0.6, source: "sample", start: known },
+      { code: "ls", score: 0.4, source: "sample" },
+    ];
+    s = runReducer(s, { type: "step", id: "e1", step: final });
+    expect(s.snapshots.map((x) => x.step)).toEqual([0, 1, 2, 3]);
+    expect(s.candidates[0]).toEqual({ code: "ls  -l", score: 0.6, sample: 0, fromKnownRequest: false, start: known });
+    expect(s.candidates[1]?.start).toBeUndefined();
+    expect([0, 1, 2, 3].map((i) => sampleAt(s, i, 0))).toEqual([known, known, "ls -", "ls -l"]);
+  });
+
   it("ignores stale messages and messages after the end", () => {
     let s = runReducer(INITIAL_RUN, { type: "start", id: "r2", request });
     const before = s;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { knownOrigin, partsOf, scoreMeaning } from "./candidateText";
+import { editOrigin, knownOrigin, partsOf, scoreMeaning } from "./candidateText";
 
 const source = { utterance: "check if key1 is in the dict", code: "'key1' in dict", similarity: 0.52 };
 
@@ -19,6 +19,21 @@ describe("knownOrigin", () => {
 
   it("is absent for a sample", () => {
     expect(knownOrigin({ code: "ls" })).toBeNull();
+  });
+});
+
+describe("editOrigin", () => {
+  it("names the known code a sample was edited from, apart from the known codes' own badge", () => {
+    const edited = editOrigin({ start: "find . -name '*.txt'", fromKnownRequest: false });
+    expect(edited?.badge).toBe("edited from a known code");
+    expect(edited?.badge).not.toBe("from a similar known request");
+    expect(edited?.line).toBe("edited from a known code: “find . -name '*.txt'”");
+    expect(edited?.title).toMatch(/started this sample from a similar known request's code/);
+  });
+
+  it("is absent for a sample from noise and for a known code", () => {
+    expect(editOrigin({ fromKnownRequest: false })).toBeNull();
+    expect(editOrigin({ start: "ls", fromKnownRequest: true })).toBeNull();
   });
 });
 

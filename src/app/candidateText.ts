@@ -48,6 +48,17 @@ export function scoreMeaning(
   return `The samples' confidence-weighted votes for this code, as a share of the ${plural(all, "candidate", "candidates")} shown, which add up to 100 %.`;
 }
 
+/** A sample that started from a known code (retrieve and edit): the badge, its tooltip and the line under the code;
+ * null for a sample from noise and for a known code (which has its own badge, knownOrigin). */
+export function editOrigin(candidate: Pick<RankedCandidate, "start" | "fromKnownRequest">): { badge: string; title: string; line: string } | null {
+  if (candidate.start === undefined || candidate.fromKnownRequest) return null;
+  return {
+    badge: "edited from a known code",
+    title: `The model started this sample from a similar known request's code, noised part of the way, and denoised it for your request: “${candidate.start}”.`,
+    line: `edited from a known code: “${candidate.start}”`,
+  };
+}
+
 /** Where a known code comes from, as the badge's tooltip and the line under the code say it. */
 export function knownOrigin(candidate: Pick<RankedCandidate, "code" | "knownRequest">): { title: string; line: string } | null {
   const source = candidate.knownRequest;

@@ -36,6 +36,9 @@ export interface RankedCandidate {
   fromKnownRequest: boolean;
   /** The known request whose code this is, as written (rankings "retrieval-first" and "channel"). */
   knownRequest?: KnownRequest;
+  /** Retrieve and edit: the known code (as shown) the sample that denoised into this candidate started from; its
+   * replay shows that code first. Absent for a sample from noise and for a known code. */
+  start?: string;
 }
 
 export type RunPhase = "idle" | "running" | "done" | "cancelled" | "failed";
@@ -75,7 +78,7 @@ export const INITIAL_RUN: RunState = {
 
 /** Maps each ranked candidate to the first sample whose final code it is (whitespace-insensitive, as ranking is). */
 export function attachSamples(
-  candidates: readonly { code: string; score: number; fromKnownRequest?: boolean; knownRequest?: KnownRequest }[],
+  candidates: readonly { code: string; score: number; fromKnownRequest?: boolean; knownRequest?: KnownRequest; start?: string }[],
   finalCodes: readonly string[],
 ): RankedCandidate[] {
   const normalized = finalCodes.map(normalizeWhitespace);
@@ -89,6 +92,7 @@ export function attachSamples(
       sample: sample >= 0 ? sample : fromKnownRequest ? -1 : 0,
       fromKnownRequest,
       ...(c.knownRequest ? { knownRequest: c.knownRequest } : {}),
+      ...(c.start !== undefined ? { start: c.start } : {}),
     };
   });
 }

@@ -2,7 +2,7 @@
 // visible confirmation), and on destructive Bash candidates a danger badge and the reasons, placed before Copy.
 import type { LanguageId, RankMode } from "../../bundle/manifest";
 import { analyzeCode } from "../../lang/analyze";
-import { isTwoPart, knownOrigin, partsOf, scoreMeaning } from "../candidateText";
+import { editOrigin, isTwoPart, knownOrigin, partsOf, scoreMeaning } from "../candidateText";
 import type { RankedCandidate } from "../runState";
 import { useCopyFeedback } from "../useCopyFeedback";
 import { CandidateDangers } from "./CodeInsights";
@@ -32,6 +32,7 @@ export function Candidates({ language, candidates, selected, onSelect, rank }: P
           const dangerous = dangers.length > 0;
           const invalidPython = syntax !== null && !syntax.valid;
           const origin = knownOrigin(c);
+          const edited = editOrigin(c);
           const meaning = scoreMeaning(rank, c, parts);
           return [
             i === samplesFrom && (
@@ -70,6 +71,16 @@ export function Candidates({ language, candidates, selected, onSelect, rank }: P
                 {origin && (
                   <span className="known-source muted small" data-testid="known-source">
                     {origin.line}
+                  </span>
+                )}
+                {edited && (
+                  <span className="badge edit-badge" title={edited.title}>
+                    {edited.badge}
+                  </span>
+                )}
+                {edited && (
+                  <span className="known-source muted small" data-testid="edit-source">
+                    {edited.line}
                   </span>
                 )}
               </button>

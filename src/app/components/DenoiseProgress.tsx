@@ -14,8 +14,15 @@ export function DenoiseProgress({ snapshot, T, phase }: { snapshot: Snapshot | u
     <div className="denoise-progress" data-testid="denoise-progress">
       <progress aria-label="Denoising progress" max={1} value={fraction} />
       <span className="muted">
-        Step {snapshot.step} of {snapshot.totalSteps} · noise level t = {snapshot.t}
-        {T !== null ? ` of ${T}` : ""}
+        {snapshot.step === 0 ? (
+          // retrieve and edit: before step 1, the known codes some samples start from
+          <>Start: known codes, before step 1 of {snapshot.totalSteps}</>
+        ) : (
+          <>
+            Step {snapshot.step} of {snapshot.totalSteps} · noise level t = {snapshot.t}
+            {T !== null ? ` of ${T}` : ""}
+          </>
+        )}
         {ENDING[phase]}
       </span>
     </div>
