@@ -26,6 +26,11 @@ for (const backend of ["webgpu", "wasm", "webgl"] as const) {
     expect(report.candidatesEqual).toBe(true);
     expect(report.tensorsAfter).toBe(report.tensorsBefore);
     expect(report.passed).toBe(true);
+    // retrieve and edit (golden.json "edit"): the same ids, codes, candidates and starts from known codes
+    const { edit } = result;
+    expect(edit.stepIdsEqual).toBe(true);
+    expect(edit.candidatesEqual).toBe(true);
+    expect(edit.passed).toBe(true);
   });
 }
 

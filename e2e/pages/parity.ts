@@ -2,11 +2,11 @@
 // backend (WebGPU through SwiftShader, wasm, WebGL). Publishes its result as window.parityResult.
 import { initBackend } from "../../src/engine/backend";
 import { isBackendName } from "../../src/engine/protocol";
-import { checkGolden, type Golden, type GoldenReport } from "../../tests/goldenCheck";
+import { checkGolden, checkGoldenEdit, type Golden, type GoldenEditReport, type GoldenReport } from "../../tests/goldenCheck";
 import { loadBundle } from "../../src/engine/loader";
 import { WASM_PATHS } from "../../src/engine/wasmPaths";
 
-export type ParityResult = { backend: string; reason: string; report: GoldenReport } | { error: string };
+export type ParityResult = { backend: string; reason: string; report: GoldenReport; edit: GoldenEditReport } | { error: string };
 
 declare global {
   interface Window {
@@ -25,7 +25,8 @@ async function run(): Promise<ParityResult> {
   // The bundle through the app's own loader (manifest, tokenizer, SHA-256 of every shard), without the cache.
   const bundle = await loadBundle(GOLDEN, { fetch: (input, init) => fetch(input, init), caches: null });
   const report = await checkGolden(golden, bundle);
-  return { backend: choice.backend, reason: choice.reason, report };
+  const edit = await checkGoldenEdit(golden, bundle); // retrieve and edit: samples that start from known codes
+  return { backend: choice.backend, reason: choice.reason, report, edit };
 }
 
 const output = document.getElementById("result");
