@@ -64,7 +64,7 @@ def load_conditioner(directory: Path, cfg: Config, tok: Tokenizer):
     index = RetrievalIndex.load(directory / "index.json") if mc.neighbours > 0 else None
     channel = load_channel(directory, index) if cfg.sampler.rank == "channel" else None
     return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns,
-                       channel)
+                       channel, language=cfg.train.language if cfg.sampler.own_literals else None)
 
 
 def load_channel(directory: Path, index):

@@ -73,6 +73,10 @@ class SamplerConfig:
     # (sample.sample; K = 20: 600 -> 10 steps from 600, 200 -> 3 from 180). 0 = every sample from noise.
     edit_samples: int = 0
     edit_t0: int = 600
+    # The user's literals, nobody else's (issue 19 item 5; training/literals.py): an unfilled slot and every literal
+    # the request did not give show as {{text}}, {{path}}, {{number}}, ... in samples and known codes alike. False (and
+    # absent in older bundles): a known code's unfilled slots keep the known request's literals, as before.
+    own_literals: bool = False
 
 
 @dataclass
@@ -151,7 +155,7 @@ PRESETS: Dict[str, Dict[str, Dict[str, Any]]] = {
                       decoder_layers=1, dropout=0.0, max_utterance_len=128, max_code_len=48, slots=True,
                       neighbours=2, request_len=48),
         "train": dict(batch_size=64, warmup_steps=100, ema_decay=0.995),
-        "sampler": dict(steps=20, rank="known-first", pool_retrieved=5),
+        "sampler": dict(steps=20, rank="known-first", pool_retrieved=5, own_literals=True),
     },
     # The GPU preset (training/gpu_run.sh): about 12M parameters, within 16 MiB per language at int8. The shipped
     # models are the cpu preset above (docs/training.md).

@@ -361,7 +361,8 @@ def make_conditioner(cfg: Config, tok: Tokenizer, pairs: List[data.Example], run
             save_tagger(tagger, run_dir / "tagger.json")
         if index is not None:
             index.save(run_dir / "index.json")
-    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns)
+    return Conditioner(tok, tagger, index, mc.neighbours, mc.max_utterance_len, mc.request_len, mc.slots, mc.columns,
+                       language=cfg.train.language if cfg.sampler.own_literals else None)
 
 
 def training_pairs_check(model: CodeFusion, tok: Tokenizer, cfg: Config, pairs: List[data.Example], count: int,

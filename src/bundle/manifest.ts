@@ -91,6 +91,9 @@ export interface SamplerDefaults {
   edit_samples?: number;
   /** The time those samples start at (they join the schedule at its first time ≤ edit_t0); needed when edit_samples > 0. */
   edit_t0?: number;
+  /** Issue 19 item 5: candidates carry only the request's literals (src/lang/literals.ts): an unfilled slot and every
+   * literal the request did not give show as {{text}}, {{path}}, ...; absent = false (a known code keeps its own). */
+  own_literals?: boolean;
 }
 
 export interface BundleFile {
@@ -204,7 +207,8 @@ export function parseManifest(json: unknown): BundleManifest {
   if (poolRetrieved !== undefined && !(Number.isInteger(poolRetrieved) && poolRetrieved >= 0)) {
     throw new Error("manifest.json: sampler.pool_retrieved must be a whole number");
   }
-  const { edit_samples: editSamples, edit_t0: editT0 } = manifest.sampler ?? {};
+  const { edit_samples: editSamples, edit_t0: editT0, own_literals: ownLiterals } = manifest.sampler ?? {};
+  if (ownLiterals !== undefined && typeof ownLiterals !== "boolean") throw new Error("manifest.json: sampler.own_literals must be true or false");
   if (editSamples !== undefined && !(Number.isInteger(editSamples) && editSamples >= 0)) {
     throw new Error("manifest.json: sampler.edit_samples must be a whole number");
   }

@@ -18,6 +18,7 @@ import { CodeFusionModel } from "./model";
 import { dequantize } from "./weights";
 import { SlotTagger, slotRequest } from "../lang/slots";
 import { normalizeWhitespace } from "../lang/whitespace";
+import { foreignLiterals } from "../lang/literals";
 import { createCodeTokenizer, MASK_ID, PAD_ID, type CodeTokenizer } from "../tokenizer/index";
 
 /** The golden bundle as an old, plain bundle: no conditioning (no tagger, no index), no slots, no neighbours. */
@@ -166,6 +167,24 @@ describe("Engine (golden bundle, cpu)", () => {
       expect(scores).toEqual([...scores].sort((a, b) => b - a));
     }
     expect(last.truncatedTokens).toBe(0);
+  });
+
+  it("with sampler.own_literals, no candidate carries a literal the request did not give (issue 19 item 5)", async () => {
+    // "do not contain 'x'" finds the known request "Style cells that do not contain 適": without own_literals its
+    // code comes with 適, with it the literal becomes {{text}}.
+    const request: GenerationRequest = { utterance: "Style cells that do not contain the word", seed: 3, parts: true };
+    const context = { language: "cf" as const, request: request.utterance, languageWords: [] };
+    const foreignIn = (step: FinalStep) => step.candidates.filter((c) => foreignLiterals(context, c.code).length > 0);
+    const before = finalStep(await collect(engine.generate(request)));
+    expect(foreignIn(before).length).toBeGreaterThan(0);
+    const own = new Engine({ ...bundle, manifest: { ...bundle.manifest, sampler: { ...bundle.manifest.sampler, own_literals: true } } });
+    try {
+      const after = finalStep(await collect(own.generate(request)));
+      expect(foreignIn(after)).toEqual([]);
+      expect(after.candidates.some((c) => c.code.includes("{{text}}"))).toBe(true);
+    } finally {
+      own.dispose();
+    }
   });
 
   it("is deterministic: same request and seed, same codes and candidates", async () => {

@@ -216,6 +216,8 @@ export class Engine {
             useSlots,
             columns: mc.columns === true,
             ...(this.channel ? { channel: this.channel } : {}),
+            // the request's literals only (issue 19 item 5): what Python's Conditioner(language=...) does
+            ...(manifest.sampler.own_literals === true ? { language: manifest.language } : {}),
           })
         : null;
     this.slotText = useSlots && this.conditioner ? (utterance) => slotRequest(utterance, tagger).text : (u) => u;

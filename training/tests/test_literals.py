@@ -55,3 +55,22 @@ def test_numbers_and_placeholders():
     assert fill_slots(code, values, editable=True) == "find {{path}} -name {{file}} -mtime +7 -exec grep {{text}} {{text}} {{name}} "
     assert fill_slots(code, values) == "find  -name  -mtime +7 -exec grep    "
     assert LiteralContext("cf", "x").foreign("TextContains({{text}})") == []
+
+
+def test_the_sampler_setting_gives_the_conditioner_its_language():
+    """sampler.own_literals (absent in older bundles: False) is what switches the request's-literals-only candidates on,
+    in evaluation and export (checkpoint.load_conditioner) as in the engine (manifest.sampler.own_literals)."""
+    import json
+    from pathlib import Path
+
+    from training.bundle import bundle_config
+    from training.checkpoint import load_conditioner
+    from training.tokenizer import Tokenizer
+
+    golden = Path(__file__).resolve().parents[2] / "testdata" / "golden"
+    manifest = json.loads((golden / "manifest.json").read_text())
+    tok = Tokenizer.from_file(golden / manifest["tokenizer"]["file"])
+    cfg = bundle_config({**manifest, "sampler": {k: v for k, v in manifest["sampler"].items() if k != "own_literals"}})
+    assert cfg.sampler.own_literals is False and load_conditioner(golden, cfg, tok).language is None
+    cfg.sampler.own_literals = True
+    assert load_conditioner(golden, cfg, tok).language == cfg.train.language == "cf"
