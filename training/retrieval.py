@@ -263,9 +263,17 @@ class Conditioner:
         if self.index is None or self.channel is None:
             raise ValueError('rank "channel" needs a retrieval index and a channel table (channel.json)')
         found = self.index.most_similar(query_text(utterance, prepared.slotted.text, self.index.query), scan)
-        ranked = rank_codes(self.channel, utterance, [(prepared.own(self.index.entries[i].code), s) for i, s in found],
+        ranked = rank_codes(self.channel, utterance, [(self.known_code(prepared, self.index.entries[i]), s) for i, s in found],
                             similarity_weight)
         return [code for code, _ in ranked[:count]]
+
+    def known_code(self, prepared: Prepared, entry) -> str:
+        """A known code as rank "channel" offers it: as written; with the request's `literals` (Prepared), the
+        known code's literals become the request's slots (its slotted code, filled with this request's literals:
+        `wc -l ⟨file0⟩` -> `wc -l access.log`), and what the request does not fill shows as {{file}}, {{number}}, ..."""
+        if prepared.literals is None:
+            return entry.code
+        return prepared.fill(entry.slotted_code) if self.use_slots else prepared.own(entry.code)
 
     def retrieved_candidates(self, prepared: Prepared, utterance: str, count: int, as_written: bool = False) -> List[str]:
         """The codes of the best `count` neighbours with this request's literals filled into their slots: the

@@ -354,7 +354,7 @@ export class Conditioner {
     }
     const found = index.mostSimilar(queryText(utterance, prepared.slotted.text, index.query), scan);
     const firstOf = new Map<string, readonly [number, number]>();
-    const codes = found.map(([i]) => ownPrepared(prepared, index.entries[i].code));
+    const codes = found.map(([i]) => this.knownCode(prepared, index.entries[i] as RetrievalEntry));
     found.forEach((hit, j) => {
       const key = normalizeWhitespace(codes[j] as string);
       if (!firstOf.has(key)) firstOf.set(key, hit);
@@ -364,6 +364,14 @@ export class Conditioner {
       const [entry, similarity] = firstOf.get(normalizeWhitespace(code)) as readonly [number, number];
       return { code, entry, similarity };
     });
+  }
+
+  /** A known code as rank "channel" offers it (Python's Conditioner.known_code): as written; with the request's
+   * `literals`, the known code's literals become the request's slots (its slotted code filled with this request's
+   * literals: `wc -l ⟨file0⟩` -> `wc -l access.log`), and what the request does not fill shows as {{file}}, .... */
+  knownCode(prepared: Prepared, entry: RetrievalEntry): string {
+    if (!prepared.literals) return entry.code;
+    return this.options.useSlots ? fillPrepared(prepared, entry.slottedCode) : ownPrepared(prepared, entry.code);
   }
 
   /** The codes, as written, of the best `count` neighbours (rank "retrieval-first"), each with its neighbour; with
