@@ -115,6 +115,9 @@ def main(argv=None) -> None:
     parser.add_argument("--variants-limit", type=int, default=0, help="score the variants on the first N test items only")
     parser.add_argument("--reuse-predictions", action="store_true",
                         help="score the run's test.predictions.jsonl of the same bundle instead of sampling again")
+    parser.add_argument("--reevaluate", action="store_true",
+                        help="no training, no export: evaluate the bundle as it is (e.g. after a sampler setting in its "
+                             "manifest changed) and rewrite its eval.json, keeping what it says about training")
     add_config_arguments(parser)
     args, rest = parser.parse_known_args(argv)
     cfg = make_config(args.preset, parse_overrides(rest))
@@ -122,18 +125,25 @@ def main(argv=None) -> None:
     cfg.train.out_dir = args.run
     run_dir, bundle_dir = Path(args.run), Path(args.bundle)
 
-    if args.skip_train:
-        summary = json.loads((run_dir / "train_log.json").read_text())
-    else:
-        summary = train(cfg)
     model_device = resolve_device(cfg.train.device)
-    model, cfg, tok = load_checkpoint(run_dir)
-    # Sampler settings given on the command line apply to what ships (e.g. --rank for a run trained before).
-    for key, value in parse_overrides(rest).items():
-        name = key.split(".", 1)[-1].replace("-", "_")
-        if (key.startswith("sampler.") or "." not in key) and hasattr(cfg.sampler, name):
-            setattr(cfg.sampler, name, coerce_value(getattr(cfg.sampler, name), value))
-    export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
+    before = {}
+    if args.reevaluate:
+        # what the bundle's eval.json says about its training stays; the scores are measured again
+        before = json.loads((bundle_dir / "eval.json").read_text())
+        summary = {k: before.get(k) for k in ("parameters", "device", "train_seconds", "phases", "training_pairs_check")}
+        run_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        if args.skip_train:
+            summary = json.loads((run_dir / "train_log.json").read_text())
+        else:
+            summary = train(cfg)
+        model, cfg, tok = load_checkpoint(run_dir)
+        # Sampler settings given on the command line apply to what ships (e.g. --rank for a run trained before).
+        for key, value in parse_overrides(rest).items():
+            name = key.split(".", 1)[-1].replace("-", "_")
+            if (key.startswith("sampler.") or "." not in key) and hasattr(cfg.sampler, name):
+                setattr(cfg.sampler, name, coerce_value(getattr(cfg.sampler, name), value))
+        export_bundle(model, cfg, run_dir / "tokenizer.json", bundle_dir, args.weights)
     bundled, cfg, tok = load_bundle(bundle_dir, model_device)
     cond = load_conditioner(bundle_dir, cfg, tok)
 
@@ -198,7 +208,7 @@ def main(argv=None) -> None:
         "k_curve": k_curve,
         "clamp_modes": clamp_table,
         "variants": variants,
-        "train_command": args.train_command or None,
+        "train_command": args.train_command or before.get("train_command"),
         "weights": args.weights,
         "parameters": summary["parameters"] if summary else None,
         "bundle_bytes": json.loads((bundle_dir / "manifest.json").read_text())["totalBytes"],
@@ -209,6 +219,8 @@ def main(argv=None) -> None:
         "wall_seconds": round(time.time() - started, 1),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+    if before.get("functional"):
+        report["functional"] = before["functional"]  # measured by npm run eval -- --functional --write, not here
     metrics = typescript_metrics(run_dir / "test.predictions.jsonl")
     if metrics is not None:
         report["metrics"] = metrics
