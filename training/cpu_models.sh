@@ -21,22 +21,26 @@ export OMP_NUM_THREADS=1
 declare -A ARGS=(
   [bash]="--finetune_seconds 3000"
   [python]="--finetune_seconds 2400 --retrieval_query template --dropout 0.1"
-  [cf]="--finetune_steps 2000 --max_code_len 32 --max_utterance_len 96 --dropout 0.1 --column_pairs 2 --tagger_threshold 0.04"
+  [cf]="--finetune_steps 3000 --max_code_len 32 --max_utterance_len 96 --dropout 0.1 --column_pairs 2 --tagger_threshold 0.04 --grammar_pairs 3000"
 )
 # A second stage that goes on from the first (--resume extends the finished phase): Bash's last 4,800 s on its
 # own training split only, without the tldr pairs (74 % of the first stage's pairs, unlike the test requests).
 declare -A EXTEND=(
   [bash]="--finetune_seconds 7800 --extra_pairs false"
 )
-# How each model ranks (sample.generate), whatever its checkpoint says: the retrieved codes by the model's
-# denoising loss, then its samples (known-first); Bash's model orders the retrieved codes worse than retrieval does
+# How each model ranks (sample.generate), whatever its checkpoint says: CF ranks one pool (its samples, two of
+# them edited from its two best known codes at t0 = 200, and five known codes) by the model's denoising loss, chosen
+# on the everyday CF dev split (docs/results.md); Python the retrieved codes by that loss, then its samples (known-first); Bash's model orders the retrieved codes worse than retrieval does
 # (docs/results.md), so there the codes of the 100 most similar known requests are shown as written, in the order of
 # the noisy channel's log P(request | code) (training/channel.py); its pool's parts are scored on the first 400.
 declare -A SHIP_ARGS=(
   [bash]="--rank channel --variants-limit 400"
   [python]="--rank known-first"
-  [cf]="--rank known-first"
+  [cf]="--rank denoise --sampler.edit_samples 2 --sampler.edit_t0 200"
 )
+# Bash and Python were trained before sampler.own_literals existed (absent = false); their manifests set it, measured
+# with `python3 -m training.pipeline --language L --run runs/L-own --bundle public/models/L --reevaluate` (CF's preset
+# sets it).
 
 train_one() {
   local language=$1
