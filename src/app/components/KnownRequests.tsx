@@ -34,6 +34,8 @@ function whereFrom(sampler: SamplerDefaults | undefined, shown: number): string 
       return `${read} The candidates marked “from a similar known request” are codes of the ${sampler.channel_scan ?? 100} known requests most similar to yours, ranked by how well each code explains the words of your request (a noisy channel), so the most similar requests need not be among them.`;
     case "retrieval-first":
       return `${read} The candidates marked “from a similar known request” are the codes, as written, of the ${pool} known requests most similar to yours, in order of similarity.`;
+    case "denoise":
+      return `${read} The candidates marked “from a similar known request” are the codes of the ${pool} known requests most similar to yours, with your values put in where your request has them, ranked together with the model's own samples by how easily the model reconstructs each.`;
     default:
       return `${read} The candidates marked “from a similar known request” are the codes of the ${pool} known requests most similar to yours (these first), with your values put in where your request has them, ranked by how easily the model reconstructs each.`;
   }
