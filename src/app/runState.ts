@@ -22,6 +22,8 @@ export interface Snapshot {
   codes: string[];
   /** The noisy latent of each sample read as tokens: what the editor shows while denoising. */
   noisy: string[];
+  /** Retrieve and edit: which samples started from a known code (absent: none did). */
+  edited?: boolean[];
 }
 
 export interface RankedCandidate {
@@ -112,6 +114,7 @@ export function runReducer(state: RunState, event: RunEvent): RunState {
         t: step.t,
         codes: step.samples.map((s) => s.code),
         noisy: step.samples.map((s) => s.noisy),
+        ...(step.samples.some((s) => s.start !== undefined) ? { edited: step.samples.map((s) => s.start !== undefined) } : {}),
       };
       const next: RunState = { ...state, snapshots: [...state.snapshots, snapshot], truncatedTokens: step.truncatedTokens };
       if (!step.done) return next;

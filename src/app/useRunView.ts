@@ -45,8 +45,11 @@ export function useRunView(run: RunState, language: LanguageId): RunView {
   const catchingUp = shownIndex < lastIndex;
   const finished = run.phase === "done" && !catchingUp;
   const candidate = finished ? run.candidates[selected] : undefined;
-  // While denoising: sample 0, until the run is over; then the best candidate's own sample.
-  const followed = run.phase === "done" ? Math.max(run.candidates[0]?.sample ?? 0, 0) : 0;
+  // While denoising: the first sample from noise (with retrieve and edit, the edited samples show their known code
+  // until they join the schedule near its end, which would leave nothing to watch), until the run is over; then the
+  // best candidate's own sample.
+  const fromNoise = Math.max(run.snapshots[0]?.edited?.indexOf(false) ?? 0, 0);
+  const followed = run.phase === "done" ? Math.max(run.candidates[0]?.sample ?? 0, 0) : fromNoise;
   const editorValue = useMemo(() => {
     if (candidate) return scrub !== null ? sampleAt(run, scrub, candidate.sample) : (edited ?? candidate.code);
     return shownIndex >= 0 ? sampleAt(run, shownIndex, followed) : "";
