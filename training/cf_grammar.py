@@ -380,13 +380,18 @@ def form_counts(pairs: Sequence[data.Example]) -> Dict[str, int]:
     return counts
 
 
+def sample_rows(count: int = 400) -> List[dict]:
+    """The shared sample's rows: the first count pairs as the TypeScript test reads them."""
+    return [{"request": p.utterance, "rule": p.code, "header": p.table[0]} for p in grammar_pairs(count)]
+
+
 def write_sample(path=None, count: int = 400) -> None:
     """testdata/cf_grammar/pairs.json: the first count pairs, which the TypeScript interpreter checks."""
     import json
     from pathlib import Path
 
     target = Path(path) if path else Path(__file__).resolve().parents[1] / "testdata" / "cf_grammar" / "pairs.json"
-    rows = [{"request": p.utterance, "rule": p.code, "header": p.table[0]} for p in grammar_pairs(count)]
+    rows = sample_rows(count)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(rows, indent=0, ensure_ascii=False) + "\n")
 

@@ -290,7 +290,7 @@ class Conditioner:
         for i, _ in found[:count]:
             entry = self.index.entries[i]
             if prepared.literals is not None:
-                out.append(prepared.fill(entry.slotted_code) if self.use_slots and not as_written else prepared.own(entry.code))
+                out.append(prepared.own(entry.code) if as_written else self.known_code(prepared, entry))
             elif self.use_slots and not as_written:
                 # The neighbour's own literals fill what this request lacks, but never its columns: those belong
                 # to the neighbour's table (fill_slots then drops the column argument).

@@ -56,39 +56,29 @@ const indexes: Record<QueryMode, RetrievalIndex> = {
   words: index,
   template: new RetrievalIndex(index.entries, "template"),
 };
-const conditioners = Object.fromEntries(
-  QUERY_MODES.map((mode) => [
-    mode,
-    new Conditioner({
-      tokenizer,
-      tagger,
-      index: indexes[mode],
-      neighbours: shared.neighbours,
-      maxLen: shared.max_len,
-      requestLen: shared.request_len,
-      useSlots: true,
-      columns: true,
-    }),
-  ]),
-) as Record<QueryMode, Conditioner>;
+/** A conditioner per query mode; with `language`, candidates carry only the request's literals (literals.ts). */
+function conditionersFor(language?: "cf"): Record<QueryMode, Conditioner> {
+  return Object.fromEntries(
+    QUERY_MODES.map((mode) => [
+      mode,
+      new Conditioner({
+        tokenizer,
+        tagger,
+        index: indexes[mode],
+        neighbours: shared.neighbours,
+        maxLen: shared.max_len,
+        requestLen: shared.request_len,
+        useSlots: true,
+        columns: true,
+        ...(language ? { language } : {}),
+      }),
+    ]),
+  ) as Record<QueryMode, Conditioner>;
+}
+const conditioners = conditionersFor();
 const conditioner = conditioners.words;
-/** The same conditioners that know their language: candidates carry only the request's literals (literals.ts). */
-const ownConditioners = Object.fromEntries(
-  QUERY_MODES.map((mode) => [
-    mode,
-    new Conditioner({
-      tokenizer,
-      tagger,
-      index: indexes[mode],
-      neighbours: shared.neighbours,
-      maxLen: shared.max_len,
-      requestLen: shared.request_len,
-      useSlots: true,
-      columns: true,
-      language: "cf",
-    }),
-  ]),
-) as Record<QueryMode, Conditioner>;
+/** The same conditioners that know their language. */
+const ownConditioners = conditionersFor("cf");
 
 /** The cases where `got` differs from `expected`, as [request, got, expected] (empty when all agree). */
 function mismatches<T>(got: (c: RetrievalCase) => T, expected: (c: RetrievalCase) => T): [string, T, T][] {

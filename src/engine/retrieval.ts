@@ -416,7 +416,7 @@ export class Conditioner {
     if (index === null) return [];
     return this.found(prepared, utterance, count).map(([i]) => {
       const entry = index.entries[i];
-      if (prepared.literals) return useSlots ? fillPrepared(prepared, entry.slottedCode) : ownPrepared(prepared, entry.code);
+      if (prepared.literals) return this.knownCode(prepared, entry);
       if (!useSlots) return entry.code;
       // The neighbour's own literals fill what this request lacks, but never its columns: those belong to the
       // neighbour's table (fillSlots then drops the column argument).
