@@ -139,7 +139,7 @@ def bench_device(bundle: Path, device: str, ks: List[int], step_ks: List[int], s
             a_s, s_s = float(alpha[cfg.diffusion.T // 2 - 10]), float(sigma[cfg.diffusion.T // 2 - 10])
 
             def one_step():
-                x0_hat = model.denoiser(x, t_batch, x0, den_kv, mask_b)
+                x0_hat = model.denoise(x, t_batch, alpha[t_batch.cpu()].to(device), x0, den_kv, mask_b)
                 ids, _ = token_confidence(model.decode_logits(x0_hat, dec_kv, mask_b)[1])
                 ddim_step(x, table[ids], a_t, s_t, a_s, s_s)
 

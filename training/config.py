@@ -28,6 +28,10 @@ class ModelConfig:
     # Encoder input also reads the code embedding L (model.Encoder), a path for copying tokens from the request.
     # Off: on the CPU (tiny CF, 10 min) it measured no better (test EM 0.6 vs 1.7, training pairs 43 vs 56%).
     shared_input_embedding: bool = False
+    # The denoiser reads alpha_t x_t instead of x_t (CodeFusion.denoise): the linear estimate of x0 from x_t alone, which
+    # fades to 0 at high noise instead of feeding the denoiser pure noise there (issue 19: the high-noise end, where the
+    # request alone decides the code, is learnt too slowly). False (and absent in older bundles): x_t as before.
+    scale_input: bool = False
     # Literal slots and retrieval (slots.py, retrieval.py). Both off is the plain CodeFusion configuration.
     slots: bool = False  # literals of request and code become typed placeholders, filled back after decoding
     neighbours: int = 0  # the encoder also reads the slotted code of this many retrieved training pairs
@@ -118,6 +122,12 @@ class TrainConfig:
     # gold code as the target. 0 = off (every item noised from its gold code, as before).
     edit_prob: float = 0.0
     edit_t0: int = 800
+    # How training draws t: uniform over 1..T, or "loss": a tenth of the t range with probability proportional to its
+    # cross-entropy in the last logging window (floored at t_floor of the mean, so no tenth starves), then uniform within
+    # it; a time warping in the spirit of CDCD (Dieleman et al. 2022): steps go where the model still has to learn,
+    # not to the low-noise end it has already fitted. The first window is uniform.
+    t_sampling: str = "uniform"
+    t_floor: float = 0.25
 
 
 @dataclass

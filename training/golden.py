@@ -46,13 +46,13 @@ SAMPLES = 2
 DENOISER_T = 600
 INDEX_PAIRS = 60  # the golden bundle's retrieval index: the first CF training pairs
 POOL_RETRIEVED = 3
-SEED = 34  # among seeds 11..40 one of the largest min_logit_margins (argmax decisions far from ties)
+SEED = 18  # among seeds 11..40 (scale_input on) one of the largest min_logit_margins with non-empty codes (argmax decisions far from ties)
 # Retrieve and edit (issue 19): EDIT_N samples of the engine's seeded noise for EDIT_SEED, the first EDIT_SAMPLES from
 # the request's known codes, joining the schedule at its first time <= EDIT_T0 (K = 6: t = 600, step 3)
 EDIT_SAMPLES = 2
 EDIT_T0 = 600
 EDIT_N = 3
-EDIT_SEED = 14  # among seeds 0..19 the largest min_logit_margin of the edit run
+EDIT_SEED = 4  # among seeds 0..19 the largest min_logit_margin of the edit run
 
 
 def array(x) -> dict:
@@ -63,11 +63,11 @@ def array(x) -> dict:
 
 
 def golden_model(tok: Tokenizer, seed: int) -> Tuple[CodeFusion, Config]:
-    # shared_input_embedding on: the golden model exercises every operation a bundle can ask for
+    # shared_input_embedding and scale_input on: the golden model exercises every operation a bundle can ask for
     # slots and two retrieved codes in the encoder's input, and the denoising-loss ranking of a pool with
     # retrieved codes: the whole inference path of a shipped model
     cfg = make_config("tiny", {"model.max_utterance_len": 40, "model.max_code_len": 20, "sampler.steps": STEPS,
-                               "sampler.samples": SAMPLES, "model.shared_input_embedding": True, "model.slots": True,
+                               "sampler.samples": SAMPLES, "model.shared_input_embedding": True, "model.scale_input": True, "model.slots": True,
                                "model.neighbours": 2, "model.request_len": 16, "sampler.rank": "known-first",
                                "sampler.pool_retrieved": POOL_RETRIEVED})
     cfg.train.language = "cf"
@@ -174,7 +174,7 @@ def write_golden(out_dir: Path = GOLDEN_DIR, seed: int = SEED) -> dict:
         x_t = torch.randn((1, mc.max_code_len, mc.d_embed), generator=gen)
         x0_prev = torch.randn((1, mc.max_code_len, mc.d_embed), generator=gen)
         t = torch.tensor([DENOISER_T])
-        x0_hat = model.denoiser(x_t, t, x0_prev, den_kv, utt_mask)
+        x0_hat = model.denoise(x_t, t, alpha[t], x0_prev, den_kv, utt_mask)
         z, logits = model.decode_logits(x0_hat, dec_kv, utt_mask)
 
         noise = torch.randn((SAMPLES, mc.max_code_len, mc.d_embed), generator=gen)

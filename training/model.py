@@ -279,6 +279,13 @@ class CodeFusion(nn.Module):
         dec = [layer.cross_attn.project_memory(mem) for layer in self.decoder.layers]
         return den, dec
 
+    def denoise(self, x_t, t, alpha_t: torch.Tensor, x0_prev, den_kv: List[KV], utt_mask) -> torch.Tensor:
+        """x0_hat = N(x_t, t, x0_prev). With cfg.scale_input N reads alpha_t x_t (alpha_t per item, [B]): E[x0 | x_t] for
+        unit-variance x0 and no request, so at high t its input fades to 0 rather than pure noise that it has to learn
+        to ignore, and at low t it is x_t."""
+        x_in = alpha_t.to(x_t.dtype)[:, None, None] * x_t if self.cfg.scale_input else x_t
+        return self.denoiser(x_in, t, x0_prev, den_kv, utt_mask)
+
     def decode_logits(self, x0_hat, dec_kv, utt_mask) -> Tuple[torch.Tensor, torch.Tensor]:
         z = self.decoder(x0_hat, dec_kv, utt_mask)
         return z, (z @ self.embedding_table().t()) * self.head_log_scale.exp() + self.head_bias
@@ -306,8 +313,8 @@ class CodeFusion(nn.Module):
         x0_prev = torch.zeros_like(x0)
         if use_self_cond and self.cfg.self_conditioning:
             with torch.no_grad():
-                x0_prev = self.denoiser(x_t, t, x0_prev, den_kv, utt_mask).detach()
-        x0_hat = self.denoiser(x_t, t, x0_prev, den_kv, utt_mask)
+                x0_prev = self.denoise(x_t, t, alpha, x0_prev, den_kv, utt_mask).detach()
+        x0_hat = self.denoise(x_t, t, alpha, x0_prev, den_kv, utt_mask)
         z, logits = self.decode_logits(x0_hat, dec_kv, utt_mask)
         denoise = (x0_hat.float() - x0.float()).pow(2).mean(dim=(1, 2))
         decode = (z.float() - x0.float()).pow(2).mean(dim=(1, 2))

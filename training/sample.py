@@ -108,7 +108,7 @@ def sample(
         t_batch = torch.full((B,), t, dtype=torch.long, device=noise.device)
         # a model trained without self-conditioning only ever saw zeros there
         x0_prev = x0_hat if model.cfg.self_conditioning else no_self_cond
-        x0_hat = model.denoiser(x, t_batch, x0_prev, den_kv, utt_mask)
+        x0_hat = model.denoise(x, t_batch, alpha[t].expand(B).to(noise.device), x0_prev, den_kv, utt_mask)
         if k == len(pairs) - 1:
             break  # s = 0: this estimate is the result, decoded below
         show = on_step is not None and k % decode_every == 0
@@ -197,7 +197,8 @@ def denoising_loss(model: CodeFusion, alpha: torch.Tensor, utt_ids: torch.Tensor
     times = rank_times(alpha.shape[0] - 1)
     for t in times:
         t_batch = torch.full((B,), t, dtype=torch.long, device=code_ids.device)
-        x0_hat = model.denoiser(float(alpha[t]) * x0, t_batch, torch.zeros_like(x0), den_kv, utt_mask)
+        x0_hat = model.denoise(float(alpha[t]) * x0, t_batch, alpha[t].expand(B).to(x0.device), torch.zeros_like(x0), den_kv,
+                               utt_mask)
         logits = model.decode_logits(x0_hat, dec_kv, utt_mask)[1]
         ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), code_ids, reduction="none")
         total += (ce * keep).sum(1) / keep.sum(1)

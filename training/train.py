@@ -146,6 +146,22 @@ class Trainer:
         for e, b in zip(self.ema.buffers(), self.raw_model.buffers()):
             e.copy_(b)
 
+    def draw_t(self, B: int, t_weights: Optional[torch.Tensor]) -> torch.Tensor:
+        """B training times in 1..T: uniform, or (t_sampling "loss", once a window has been logged) a tenth of the range
+        drawn by t_weights floored at t_floor of their mean, then uniform within it."""
+        T = self.cfg.diffusion.T
+        if self.cfg.train.t_sampling == "uniform" or t_weights is None:
+            return torch.randint(1, T + 1, (B,), generator=self.generator).to(self.device)
+        if self.cfg.train.t_sampling != "loss":
+            raise ValueError(f"t_sampling must be uniform or loss, got {self.cfg.train.t_sampling!r}")
+        weights = t_weights.clamp(min=self.cfg.train.t_floor * float(t_weights.mean()))
+        bucket = torch.multinomial(weights, B, replacement=True, generator=self.generator)
+        # bucket b holds the t with (t - 1) * T_BUCKETS // T == b: from b*T/10 + 1 to (b+1)*T/10 (rounded as below)
+        low = (bucket * T + T_BUCKETS - 1) // T_BUCKETS + 1
+        high = ((bucket + 1) * T + T_BUCKETS - 1) // T_BUCKETS
+        t = low + (torch.rand(B, generator=self.generator) * (high - low + 1)).long()
+        return t.clamp(max=T).to(self.device)
+
     def run_phase(self, name: str, batch_fn, max_steps: int, max_seconds: float) -> None:
         """Train until max_steps or max_seconds (whichever first; 0 = unlimited, both 0 = skip the phase)."""
         if max_steps <= 0 and max_seconds <= 0:
@@ -172,6 +188,7 @@ class Trainer:
         sums = torch.zeros(4, T_BUCKETS, device=self.device)
         edit_sums = torch.zeros(2, device=self.device)  # CE summed over the edit items of the window, and their count
         per_t: Dict[str, list] = {}
+        t_weights: Optional[torch.Tensor] = None  # t_sampling "loss": the last window's CE per tenth of t
         while True:
             progress = phase_progress(step, time.time() - start, max_steps, max_seconds)
             if self._should_stop(progress >= 1.0):
@@ -182,7 +199,7 @@ class Trainer:
             utt_ids, utt_mask, code_ids, uncond, start_ids, edit = [x.to(self.device, non_blocking=True) if x is not None else None
                                                                     for x in batch]
             B = code_ids.shape[0]
-            t = torch.randint(1, self.cfg.diffusion.T + 1, (B,), generator=self.generator).to(self.device)
+            t = self.draw_t(B, t_weights)
             if edit is not None:
                 # edit items start from their neighbour's code at t <= edit_t0 (drawn only when edit training is on,
                 # so a run without it draws the same numbers as before)
@@ -213,6 +230,8 @@ class Trainer:
                 edit_sums += torch.stack([(out["ce"].detach().float() * edit).sum(), edit.float().sum()])
             if step % tc.log_every == 0 or step == 1:
                 per_t = bucket_means(sums)
+                if tc.t_sampling == "loss" and bool((sums[3] > 0).all()):
+                    t_weights = (sums[2] / sums[3]).cpu()
                 sums.zero_()
                 record = {
                     "step": step,

@@ -24,6 +24,8 @@ export interface ModelConfig {
   self_conditioning: boolean;
   /** The encoder's input also reads the code embedding (docs/model-format.md, Encoder). */
   shared_input_embedding: boolean;
+  /** The denoiser reads alpha_t · x_t instead of x_t (training/model.py CodeFusion.denoise); absent in older bundles = false. */
+  scale_input?: boolean;
   /** Literal slots (training/slots.py, src/lang/slots.ts): absent in bundles from before them = false. */
   slots?: boolean;
   /** Retrieved codes the encoder reads after the request (training/retrieval.py); absent = 0. */

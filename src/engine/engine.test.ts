@@ -69,18 +69,26 @@ function decodeFilled(tokenizer: CodeTokenizer, manifest: BundleManifest, ids: r
   let text = "";
   let run: number[] = [];
   let filled = 0;
+  let afterNumber = false;
+  // digits glued to a number placeholder are dropped (slots.ts GLUED_DIGITS: no training code has them)
+  const decodeRun = (): string => {
+    const decoded = tokenizer.decode(run);
+    return afterNumber ? decoded.replace(/^(?:\.?[0-9])+/u, "") : decoded;
+  };
   for (const id of ids) {
     if (id < cond.baseVocabSize) {
       run.push(id);
       continue;
     }
-    text += tokenizer.decode(run);
+    text += decodeRun();
     run = [];
-    const literal = LITERALS.get(cond.slotTokens[id - cond.baseVocabSize] as string);
+    const token = cond.slotTokens[id - cond.baseVocabSize] as string;
+    const literal = LITERALS.get(token);
     if (literal !== undefined) filled++;
     text += literal ?? "";
+    afterNumber = token.startsWith("⟨num");
   }
-  return { text: text + tokenizer.decode(run), filled };
+  return { text: text + decodeRun(), filled };
 }
 
 describe("random", () => {

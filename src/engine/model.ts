@@ -636,7 +636,11 @@ export class CodeFusionModel {
     this.checkAlive();
     this.checkCodeShape(xT, "x_t");
     this.checkCodeShape(x0Prev, "x0_prev");
-    return tf.tidy(() => this.denoiser.forward(xT, t, x0Prev, memoryKV.denoiser));
+    // scale_input: N reads alpha_t · x_t (CodeFusion.denoise): at high noise its input fades to 0 instead of pure noise
+    return tf.tidy(() => {
+      const input = this.config.scale_input ? (tf.mul(xT, this.alpha[t] as number) as tf.Tensor3D) : xT;
+      return this.denoiser.forward(input, t, x0Prev, memoryKV.denoiser);
+    });
   }
 
   /** D and H: z [B, Lc, d_embed] and logits [B, Lc, V] of an estimate x0_hat [B, Lc, d_embed]. */

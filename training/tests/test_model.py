@@ -74,3 +74,23 @@ def test_step_flops_of_a_batch_against_a_longer_utterance_counted_by_hand():
     assert {name: step_flops({name: part}, n, Lu) for name, part in formula.items()} == \
         {"denoiser": denoiser, "decoder": decoder, "head": head}
     assert step_flops(formula, n, Lu) == 5464
+
+
+def test_scale_input_feeds_the_denoiser_alpha_t_x_t_and_off_feeds_x_t():
+    model, cfg = tiny_model()
+    gen = torch.Generator().manual_seed(1)
+    Lc, d = cfg.model.max_code_len, cfg.model.d_embed
+    utt = torch.randint(0, 64, (2, 5), generator=gen)
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    den_kv, _ = model.memory(utt, mask)
+    x_t, x0_prev = torch.randn(2, Lc, d, generator=gen), torch.randn(2, Lc, d, generator=gen)
+    t, alpha_t = torch.tensor([1100, 50]), torch.tensor([0.01, 0.99])
+    with torch.no_grad():
+        plain = model.denoiser(x_t, t, x0_prev, den_kv, mask)
+        assert torch.equal(model.denoise(x_t, t, alpha_t, x0_prev, den_kv, mask), plain)  # off: x_t as before
+        model.cfg.scale_input = True
+        scaled = model.denoise(x_t, t, alpha_t, x0_prev, den_kv, mask)
+        assert torch.allclose(scaled, model.denoiser(alpha_t[:, None, None] * x_t, t, x0_prev, den_kv, mask))
+        # at high noise the input is (almost) gone: the estimate barely depends on which noise x_t holds
+        other = model.denoise(torch.randn(2, Lc, d, generator=gen), t, alpha_t, x0_prev, den_kv, mask)
+        assert (scaled[0] - other[0]).abs().max() < 0.1 * (scaled[1] - other[1]).abs().max()

@@ -186,3 +186,27 @@ def test_resume_extends_a_finished_phase_given_a_larger_budget(tmp_path, capsys)
     assert summary["phases"]["finetune"]["steps"] == 5
     records = json.loads((tmp_path / "train_log.json").read_text())["log"]["finetune"]["records"]
     assert [r["step"] for r in records] == [1, 2, 3, 4, 5]
+
+
+def test_t_sampling_loss_draws_each_tenth_of_t_by_its_cross_entropy_and_uniform_draws_all():
+    from training.train import T_BUCKETS, Trainer
+
+    cfg = make_config("tiny")
+    cfg.model.vocab_size = 32
+    cfg.train.t_sampling, cfg.train.t_floor = "loss", 0.25
+    trainer = Trainer(cfg, torch.device("cpu"))
+    T, n = cfg.diffusion.T, 40000
+    weights = torch.tensor([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 3.0])  # the window's CE per tenth
+    t = trainer.draw_t(n, weights)
+    assert int(t.min()) >= 1 and int(t.max()) <= T
+    share = torch.bincount((t - 1) * T_BUCKETS // T, minlength=T_BUCKETS).float() / n
+    floored = weights.clamp(min=0.25 * float(weights.mean()))  # a fitted tenth keeps a quarter of the mean
+    assert torch.allclose(share, floored / floored.sum(), atol=0.01), share
+    # within a tenth, every t of it is drawn: the last tenth spans 1081..1200
+    last = t[t > T - T // T_BUCKETS]
+    assert int(last.min()) == T - T // T_BUCKETS + 1 and int(last.max()) == T
+    # before the first logged window (no weights) and with t_sampling uniform: uniform over 1..T
+    for weights_or_none, mode in ((None, "loss"), (weights, "uniform")):
+        cfg.train.t_sampling = mode
+        share = torch.bincount((trainer.draw_t(n, weights_or_none) - 1) * T_BUCKETS // T, minlength=T_BUCKETS).float() / n
+        assert torch.allclose(share, torch.full((T_BUCKETS,), 0.1), atol=0.01), (mode, share)
