@@ -150,10 +150,10 @@ class Trainer:
         """B training times in 1..T: uniform, or (t_sampling "loss", once a window has been logged) a tenth of the range
         drawn by t_weights floored at t_floor of their mean, then uniform within it."""
         T = self.cfg.diffusion.T
+        if self.cfg.train.t_sampling not in ("uniform", "loss"):
+            raise ValueError(f"t_sampling must be uniform or loss, got {self.cfg.train.t_sampling!r}")
         if self.cfg.train.t_sampling == "uniform" or t_weights is None:
             return torch.randint(1, T + 1, (B,), generator=self.generator).to(self.device)
-        if self.cfg.train.t_sampling != "loss":
-            raise ValueError(f"t_sampling must be uniform or loss, got {self.cfg.train.t_sampling!r}")
         weights = t_weights.clamp(min=self.cfg.train.t_floor * float(t_weights.mean()))
         bucket = torch.multinomial(weights, B, replacement=True, generator=self.generator)
         # bucket b holds the t with (t - 1) * T_BUCKETS // T == b: from b*T/10 + 1 to (b+1)*T/10 (rounded as below)
